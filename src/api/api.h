@@ -1,0 +1,48 @@
+/* Route handlers, one file per resource under src/api/. */
+#ifndef FL_API_H
+#define FL_API_H
+#include "http/req.h"
+
+/* api/health.c */
+void health_live(req *r);
+void health_ready(req *r);
+/* api/auth.c */
+void auth_register(req *r);
+void auth_login(req *r);
+void auth_logout(req *r);
+void me_get(req *r);
+/* Identifies the caller from the bearer token or session cookie. RES_OK with r->authed set or not;
+ * RES_REPLIED after a store failure. */
+res auth_identify(req *r);
+bool auth_csrf_ok(req *r);
+/* Validates the account fields of a sign-up or admin-created user; replies 422 itself on failure. */
+bool account_fields(req *r, json_t *body, bool with_role, struct user *u, const char **password);
+/* api/apikeys.c */
+void apikeys_create(req *r);
+void apikeys_list(req *r);
+void apikeys_revoke(req *r);
+/* api/projects.c */
+void projects_create(req *r);
+void projects_list(req *r);
+void projects_get(req *r);
+void projects_publish(req *r);
+void projects_pause(req *r);
+void projects_progress(req *r);
+void projects_export(req *r);
+/* api/tasks.c */
+void tasks_import(req *r);
+/* api/assignments.c */
+void assignments_claim(req *r);
+void assignments_submit(req *r);
+void assignments_release(req *r);
+/* api/users.c */
+void users_create(req *r);
+void users_list(req *r);
+json_t *user_json(const struct user *u);
+/* api/audit.c */
+void audit_list(req *r);
+/* http/static.c */
+void page_serve(req *r);
+void static_serve(req *r);
+
+#endif

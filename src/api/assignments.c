@@ -1,0 +1,238 @@
+/* Claim, submit and release: the fenced lease cycle of a worker on one task. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "api/project_access.h"
+#include "core/validate.h"
+#include "http/reply.h"
+#include "util/clock.h"
+#include "util/tokens.h"
+
+struct lease_ctx {
+    req *r;
+    int64_t now;
+    err_id err;
+    struct verr verr;
+    /* claim */
+    struct project p;
+    const char *lease_hash;
+    bool claimed;
+    struct claim c;
+    /* submit / release */
+    struct assignment as;
+    json_t *answer;
+    const char *answer_json, *idem_key;
+    bool replay;
+};
+
+static tx_rc claim_tx(db *d, void *vctx)
+{
+    struct lease_ctx *c = vctx;
+    req *r = c->r;
+    db_rc rc = project_load(d, r->a, &r->user, r->role, r->id, ACCESS_READ, false, &c->p);
+    TX_CHECK(rc);
+    if (rc == DB_DONE) {
+        c->err = ERR_NOT_FOUND;
+        return TX_ROLLBACK;
+    }
+    if (strcmp(c->p.status, "published")) {
+        c->err = ERR_PROJECT_NOT_PUBLISHED;
+        return TX_ROLLBACK;
+    }
+    TX_CHECK(store_lease_expire(d, c->p.id, c->now));
+    rc = store_lease_claim(d, r->a, c->p.id, r->user.id, c->lease_hash, c->now, c->now + c->p.lease_seconds * 1000,
+                           &c->c);
+    TX_CHECK(rc);
+    c->claimed = rc == DB_ROW;
+    return TX_COMMIT;
+}
+
+void assignments_claim(req *r)
+{
+    char token[TOKEN_TEXT_MAX], hash[TOKEN_HASH_HEX];
+    token_new("", token);
+    token_hash(token, hash);
+    struct lease_ctx c = {.r = r, .now = clock_now_ms(), .lease_hash = hash};
+    store_rc rc = store_run(r->db, true, claim_tx, &c);
+    if (c.err == ERR_NOT_FOUND) {
+        reply_error(r, ERR_NOT_FOUND, NULL, "no project %lld", (long long)r->id);
+        return;
+    }
+    if (c.err) {
+        reply_error(r, c.err, NULL, "project %lld is %s; tasks can be claimed only while it is published",
+                    (long long)r->id, c.p.status);
+        return;
+    }
+    if (rc != STORE_OK) {
+        reply_store_failure(r, rc);
+        return;
+    }
+    if (!c.claimed) {
+        reply_empty(r, 204);
+        return;
+    }
+    json_t *data = json_loads(c.c.data_json, 0, NULL);
+    json_t *schema = json_loads(c.p.schema_json, 0, NULL);
+    json_t *labels = json_incref(json_object_get(schema, "labels"));
+    json_decref(schema);
+    reply_json(r, 200,
+               json_pack("{s:I, s:s, s:o, s:{s:I, s:o, s:o}, s:{s:I, s:s, s:s, s:s, s:o, s:I, s:s, s:I}}",
+                         "assignment_id", (json_int_t)c.c.assignment_id, "lease_token", token, "expires_at",
+                         json_time(c.c.expires_at), "task", "id", (json_int_t)c.c.task_id, "external_id",
+                         c.c.external_id ? json_string(c.c.external_id) : json_null(), "data",
+                         data ? data : json_null(), "project", "id", (json_int_t)c.p.id, "name", c.p.name,
+                         "instructions", c.p.instructions, "kind", c.p.kind, "labels", labels ? labels : json_array(),
+                         "reward_micros", (json_int_t)c.p.reward_micros, "currency", c.p.currency,
+                         "estimated_seconds", (json_int_t)c.p.estimated_seconds));
+}
+
+/* Loads the assignment; 404 unless it belongs to the caller. */
+static tx_rc load_own_assignment(db *d, struct lease_ctx *c)
+{
+    db_rc rc = store_assignment_get(d, c->r->a, c->r->id, &c->as);
+    TX_CHECK(rc);
+    if (rc == DB_DONE || c->as.worker_id != c->r->user.id) {
+        c->err = ERR_NOT_FOUND;
+        return TX_ROLLBACK;
+    }
+    return TX_COMMIT;
+}
+
+static tx_rc submit_tx(db *d, void *vctx)
+{
+    struct lease_ctx *c = vctx;
+    tx_rc t = load_own_assignment(d, c);
+    if (t != TX_COMMIT) return t;
+    if (!strcmp(c->as.state, "submitted")) {
+        c->replay = c->idem_key && !strcmp(c->idem_key, c->as.idempotency_key);
+        if (c->replay) return TX_COMMIT;
+        c->err = ERR_ASSIGNMENT_ALREADY_SUBMITTED;
+        return TX_ROLLBACK;
+    }
+    if (!validate_answer(c->answer, c->as.schema_json, &c->verr)) {
+        c->err = ERR_INVALID_FIELD;
+        return TX_ROLLBACK;
+    }
+    db_rc rc = store_assignment_submit(d, &c->as, c->lease_hash, c->answer_json, c->idem_key, c->now);
+    TX_CHECK(rc);
+    if (rc == DB_DONE) {
+        c->err = ERR_LEASE_LOST;
+        return TX_ROLLBACK;
+    }
+    c->as.submitted_at = c->now;
+    return TX_COMMIT;
+}
+
+static void reply_lease_error(req *r, const struct lease_ctx *c)
+{
+    switch (c->err) {
+    case ERR_NOT_FOUND: reply_error(r, ERR_NOT_FOUND, NULL, "no assignment %lld", (long long)r->id); break;
+    case ERR_INVALID_FIELD: reply_error(r, ERR_INVALID_FIELD, c->verr.field, "%s", c->verr.detail); break;
+    case ERR_ASSIGNMENT_ALREADY_SUBMITTED:
+        reply_error(r, c->err, NULL, "assignment %lld was already submitted", (long long)r->id);
+        break;
+    default:
+        reply_error(r, ERR_LEASE_LOST, "/lease_token",
+                    "the lease on assignment %lld is no longer yours: it expired, was released, or the token "
+                    "is wrong; nothing was saved",
+                    (long long)r->id);
+    }
+}
+
+/* Reads lease_token (required) from a submit or release body; replies 422 itself. */
+static bool lease_token_field(req *r, json_t *body, const char *const *keys, char hash[TOKEN_HASH_HEX])
+{
+    struct verr e;
+    const char *token;
+    if (!json_is_object(body)) {
+        reply_error(r, ERR_INVALID_FIELD, "", "the body must be a JSON object");
+        return false;
+    }
+    if (!json_only_keys(body, keys, "", &e) || !json_req_string(body, "lease_token", 1, TOKEN_TEXT_MAX - 1, &token, &e)) {
+        reply_error(r, ERR_INVALID_FIELD, e.field, "%s", e.detail);
+        return false;
+    }
+    token_hash(token, hash);
+    return true;
+}
+
+void assignments_submit(req *r)
+{
+    json_t *body;
+    if (req_json_body(r, &body) != RES_OK) return;
+    static const char *const keys[] = {"lease_token", "answer", "idempotency_key", NULL};
+    char hash[TOKEN_HASH_HEX];
+    if (!lease_token_field(r, body, keys, hash)) return;
+    struct lease_ctx c = {.r = r, .now = clock_now_ms(), .lease_hash = hash};
+    struct verr e;
+    if (!json_opt_string(body, "idempotency_key", 200, NULL, &c.idem_key, &e)) {
+        reply_error(r, ERR_INVALID_FIELD, e.field, "%s", e.detail);
+        return;
+    }
+    const char *header_key = req_header(r, "Idempotency-Key");
+    if (header_key) {
+        if (!*header_key || strlen(header_key) > 200) {
+            reply_error(r, ERR_INVALID_FIELD, "Idempotency-Key", "the Idempotency-Key header must have 1 to 200 bytes");
+            return;
+        }
+        c.idem_key = header_key;
+    }
+    c.answer = json_object_get(body, "answer");
+    if (!validate_answer(c.answer, NULL, &e)) {
+        reply_error(r, ERR_INVALID_FIELD, e.field, "%s", e.detail);
+        return;
+    }
+    c.answer_json = arena_strdup(r->a, "");
+    char *aj = json_dumps(c.answer, JSON_COMPACT);
+    if (aj) {
+        c.answer_json = arena_strdup(r->a, aj);
+        free(aj);
+    }
+    store_rc rc = store_run(r->db, true, submit_tx, &c);
+    if (c.err) {
+        reply_lease_error(r, &c);
+        return;
+    }
+    if (rc != STORE_OK) {
+        reply_store_failure(r, rc);
+        return;
+    }
+    reply_json(r, 200, json_pack("{s:I, s:I, s:s, s:o}", "assignment_id", (json_int_t)c.as.id, "task_id",
+                                 (json_int_t)c.as.task_id, "status", "submitted", "submitted_at",
+                                 json_time(c.as.submitted_at)));
+}
+
+static tx_rc release_tx(db *d, void *vctx)
+{
+    struct lease_ctx *c = vctx;
+    tx_rc t = load_own_assignment(d, c);
+    if (t != TX_COMMIT) return t;
+    db_rc rc = store_assignment_release(d, &c->as, c->lease_hash, c->now);
+    TX_CHECK(rc);
+    if (rc == DB_DONE) {
+        c->err = ERR_LEASE_LOST;
+        return TX_ROLLBACK;
+    }
+    return TX_COMMIT;
+}
+
+void assignments_release(req *r)
+{
+    json_t *body;
+    if (req_json_body(r, &body) != RES_OK) return;
+    static const char *const keys[] = {"lease_token", NULL};
+    char hash[TOKEN_HASH_HEX];
+    if (!lease_token_field(r, body, keys, hash)) return;
+    struct lease_ctx c = {.r = r, .now = clock_now_ms(), .lease_hash = hash};
+    store_rc rc = store_run(r->db, true, release_tx, &c);
+    if (c.err) {
+        reply_lease_error(r, &c);
+        return;
+    }
+    if (rc != STORE_OK) {
+        reply_store_failure(r, rc);
+        return;
+    }
+    reply_empty(r, 204);
+}

@@ -1,0 +1,15 @@
+/* Loading a project the caller may see, shared by the project, task and assignment handlers. */
+#ifndef FL_PROJECT_ACCESS_H
+#define FL_PROJECT_ACCESS_H
+#include "http/req.h"
+
+enum project_access { ACCESS_READ, ACCESS_OWNER };
+
+/* Inside a transaction: loads project id into *p when the caller may see it (ACCESS_READ: its
+ * requester, any admin, workers for non-draft projects; ACCESS_OWNER: its requester only).
+ * DB_ROW when visible, DB_DONE when missing or hidden (reply 404 either way). */
+db_rc project_load(db *d, arena *a, const struct user *caller, unsigned role, int64_t id, enum project_access acc,
+                   bool for_update, struct project *p);
+json_t *project_json(const struct project *p);
+
+#endif

@@ -1,0 +1,98 @@
+/* Admin user management: create accounts of any role, list them. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "api/api.h"
+#include "core/validate.h"
+#include "http/reply.h"
+#include "util/clock.h"
+#include "util/tokens.h"
+
+json_t *user_json(const struct user *u)
+{
+    return json_pack("{s:I, s:s, s:s, s:s, s:s, s:o}", "id", (json_int_t)u->id, "email", u->email,
+                     "display_name", u->display_name, "role", u->role, "country", u->country, "created_at",
+                     json_time(u->created_at));
+}
+
+struct create_ctx {
+    struct user u;
+    const char *pw_hash;
+    int64_t actor, id;
+    bool taken;
+};
+
+static tx_rc create_tx(db *d, void *vctx)
+{
+    struct create_ctx *c = vctx;
+    db_rc rc = store_user_insert(d, &c->u, c->pw_hash, &c->id);
+    if (rc == DB_CONSTRAINT) {
+        c->taken = true;
+        return TX_ROLLBACK;
+    }
+    TX_CHECK(rc);
+    char detail[200];
+    snprintf(detail, sizeof detail, "{\"user_id\":%lld,\"role\":\"%s\",\"country\":\"%s\"}", (long long)c->id,
+             c->u.role, c->u.country);
+    TX_CHECK(store_audit_append(d, c->u.created_at, c->actor, "user.create", c->u.email, detail));
+    return TX_COMMIT;
+}
+
+void users_create(req *r)
+{
+    json_t *body;
+    if (req_json_body(r, &body) != RES_OK) return;
+    struct create_ctx c = {.actor = r->user.id};
+    const char *password;
+    if (!account_fields(r, body, true, &c.u, &password)) return;
+    char pw_hash[PASSWORD_HASH_MAX];
+    if (password_hash(password, pw_hash)) {
+        reply_error(r, ERR_SERVER_BUSY, NULL, "too many password hashes at once; retry shortly");
+        return;
+    }
+    c.pw_hash = pw_hash;
+    store_rc rc = store_run(r->db, true, create_tx, &c);
+    if (c.taken) {
+        reply_error(r, ERR_EMAIL_TAKEN, "/email", "an account with this email already exists");
+        return;
+    }
+    if (rc != STORE_OK) {
+        reply_store_failure(r, rc);
+        return;
+    }
+    c.u.id = c.id;
+    reply_json(r, 201, user_json(&c.u));
+}
+
+struct list_ctx {
+    arena *a;
+    const char *role;
+    int64_t after;
+    int limit, n;
+    struct user *items;
+};
+
+static tx_rc list_tx(db *d, void *vctx)
+{
+    struct list_ctx *c = vctx;
+    TX_CHECK(store_user_list(d, c->a, c->role, c->after, c->limit, &c->items, &c->n));
+    return TX_COMMIT;
+}
+
+void users_list(req *r)
+{
+    struct list_ctx c = {.a = r->a, .role = req_query(r, "role")};
+    if (req_page(r, &c.after, &c.limit, 100, 1000) != RES_OK) return;
+    if (c.role && !role_name_valid(c.role)) {
+        reply_error(r, ERR_BAD_QUERY, "role", "role must be one of " ROLE_NAMES);
+        return;
+    }
+    store_rc rc = store_run(r->db, false, list_tx, &c);
+    if (rc != STORE_OK) {
+        reply_store_failure(r, rc);
+        return;
+    }
+    json_t *items = json_array();
+    for (int i = 0; i < c.n; i++) json_array_append_new(items, user_json(&c.items[i]));
+    reply_json(r, 200, json_pack("{s:o}", "items", items));
+}

@@ -1,0 +1,225 @@
+/* Input validation (see validate.h). */
+#include "core/validate.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "core/country.h"
+
+static bool fail(struct verr *e, const char *field, const char *fmt, const char *arg)
+{
+    snprintf(e->field, sizeof e->field, "%s", field);
+    snprintf(e->detail, sizeof e->detail, fmt, arg);
+    return false;
+}
+
+static bool failf(struct verr *e, const char *field_prefix, const char *name, const char *detail)
+{
+    snprintf(e->field, sizeof e->field, "%s/%s", field_prefix, name);
+    snprintf(e->detail, sizeof e->detail, "%s %s", name, detail);
+    return false;
+}
+
+bool role_name_valid(const char *r)
+{
+    static const char *const roles[] = {"admin", "requester", "reviewer", "support", "worker"};
+    for (size_t i = 0; r && i < sizeof roles / sizeof *roles; i++)
+        if (!strcmp(r, roles[i])) return true;
+    return false;
+}
+
+size_t utf8_length(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        if (((unsigned char)*s & 0xC0) != 0x80) n++;
+    return n;
+}
+
+bool email_normalize(char *email)
+{
+    size_t len = strlen(email);
+    if (len < 3 || len > 254) return false;
+    const char *at = strchr(email, '@');
+    if (!at || at == email || strchr(at + 1, '@') || !strchr(at + 1, '.') || at[1] == '.' ||
+        email[len - 1] == '.')
+        return false;
+    for (char *p = email; *p; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c <= ' ' || c == 0x7f || c == '<' || c == '>' || c == ',' || c == ';' || c == '"') return false;
+        if (c >= 'A' && c <= 'Z') *p = (char)(c - 'A' + 'a');
+    }
+    return true;
+}
+
+bool json_req_string(json_t *obj, const char *name, size_t min_chars, size_t max_chars, const char **out,
+                     struct verr *e)
+{
+    json_t *v = json_object_get(obj, name);
+    if (!v) return failf(e, "", name, "is required");
+    if (!json_is_string(v)) return failf(e, "", name, "must be a string");
+    const char *s = json_string_value(v);
+    if (strlen(s) != json_string_length(v)) return failf(e, "", name, "must not contain NUL characters");
+    size_t n = utf8_length(s);
+    char msg[96];
+    if (n < min_chars) {
+        snprintf(msg, sizeof msg, "must have at least %zu characters", min_chars);
+        return failf(e, "", name, msg);
+    }
+    if (n > max_chars) {
+        snprintf(msg, sizeof msg, "must have at most %zu characters", max_chars);
+        return failf(e, "", name, msg);
+    }
+    *out = s;
+    return true;
+}
+
+bool json_opt_string(json_t *obj, const char *name, size_t max_chars, const char *dflt, const char **out,
+                     struct verr *e)
+{
+    json_t *v = json_object_get(obj, name);
+    if (!v || json_is_null(v)) {
+        *out = dflt;
+        return true;
+    }
+    return json_req_string(obj, name, 0, max_chars, out, e);
+}
+
+bool json_req_int(json_t *obj, const char *name, int64_t min, int64_t max, int64_t *out, struct verr *e)
+{
+    json_t *v = json_object_get(obj, name);
+    if (!v) return failf(e, "", name, "is required");
+    if (!json_is_integer(v)) return failf(e, "", name, "must be an integer");
+    json_int_t i = json_integer_value(v);
+    if (i < min || i > max) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "must be between %lld and %lld", (long long)min, (long long)max);
+        return failf(e, "", name, msg);
+    }
+    *out = i;
+    return true;
+}
+
+bool json_opt_int(json_t *obj, const char *name, int64_t min, int64_t max, int64_t dflt, int64_t *out,
+                  struct verr *e)
+{
+    json_t *v = json_object_get(obj, name);
+    if (!v || json_is_null(v)) {
+        *out = dflt;
+        return true;
+    }
+    return json_req_int(obj, name, min, max, out, e);
+}
+
+bool json_only_keys(json_t *obj, const char *const *allowed, const char *prefix, struct verr *e)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(obj, key, v) {
+        bool ok = false;
+        for (const char *const *a = allowed; *a && !ok; a++) ok = !strcmp(*a, key);
+        if (!ok) return failf(e, prefix, key, "is not a known field");
+    }
+    return true;
+}
+
+bool validate_project_input(json_t *body, struct project_input *p, struct verr *e)
+{
+    static const char *const keys[] = {"name", "instructions", "kind", "labels", "reward_micros", "currency",
+                                       "estimated_seconds", "overlap", "lease_seconds", NULL};
+    if (!json_is_object(body)) return fail(e, "", "the body must be a JSON object%s", "");
+    if (!json_only_keys(body, keys, "", e)) return false;
+    if (!json_req_string(body, "name", 1, 200, &p->name, e)) return false;
+    if (!json_opt_string(body, "instructions", 20000, "", &p->instructions, e)) return false;
+    if (!json_req_string(body, "kind", 1, 64, &p->kind, e)) return false;
+    if (strcmp(p->kind, "text_classification"))
+        return fail(e, "/kind", "kind must be \"text_classification\" (got \"%.64s\")", p->kind);
+    p->labels = json_object_get(body, "labels");
+    if (!p->labels) return fail(e, "/labels", "labels is required%s", "");
+    if (!json_is_array(p->labels)) return fail(e, "/labels", "labels must be an array of strings%s", "");
+    size_t n = json_array_size(p->labels);
+    if (n < 2 || n > 50) return fail(e, "/labels", "labels must have between 2 and 50 entries%s", "");
+    for (size_t i = 0; i < n; i++) {
+        json_t *l = json_array_get(p->labels, i);
+        char field[32];
+        snprintf(field, sizeof field, "/labels/%zu", i);
+        if (!json_is_string(l)) return fail(e, field, "each label must be a string%s", "");
+        const char *s = json_string_value(l);
+        size_t len = utf8_length(s);
+        if (len < 1 || len > 100 || strlen(s) != json_string_length(l))
+            return fail(e, field, "each label must have 1 to 100 characters%s", "");
+        for (size_t j = 0; j < i; j++)
+            if (!strcmp(s, json_string_value(json_array_get(p->labels, j))))
+                return fail(e, field, "label \"%.100s\" appears twice", s);
+    }
+    if (!json_req_int(body, "reward_micros", 0, 1000000000000LL, &p->reward_micros, e)) return false;
+    if (!json_req_string(body, "currency", 3, 3, &p->currency, e)) return false;
+    if (!currency_code_valid(p->currency))
+        return fail(e, "/currency", "currency must be an ISO 4217 code such as USD (got \"%.8s\")", p->currency);
+    if (!json_req_int(body, "estimated_seconds", 1, 86400, &p->estimated_seconds, e)) return false;
+    if (!json_req_int(body, "overlap", 1, 15, &p->overlap, e)) return false;
+    if (!json_opt_int(body, "lease_seconds", 2, 86400, 600, &p->lease_seconds, e)) return false;
+    return true;
+}
+
+char *project_schema_json(const struct project_input *p)
+{
+    json_t *schema = json_pack("{sO}", "labels", p->labels);
+    char *s = schema ? json_dumps(schema, JSON_COMPACT) : NULL;
+    json_decref(schema);
+    return s;
+}
+
+bool validate_task_line(const char *line, size_t len, json_t **root, json_t **data, const char **external_id,
+                        struct verr *e)
+{
+    static const char *const keys[] = {"data", "external_id", NULL};
+    json_error_t jerr;
+    *root = NULL;
+    json_t *j = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!j) return fail(e, "", "not valid JSON: %s", jerr.text);
+    *root = j;
+    if (!json_is_object(j)) return fail(e, "", "each line must be a JSON object%s", "");
+    if (!json_only_keys(j, keys, "", e)) return false;
+    json_t *d = json_object_get(j, "data");
+    if (!d) return fail(e, "/data", "data is required%s", "");
+    if (!json_is_object(d)) return fail(e, "/data", "data must be an object%s", "");
+    json_t *t = json_object_get(d, "text");
+    if (!t) return fail(e, "/data/text", "data.text is required%s", "");
+    if (!json_is_string(t)) return fail(e, "/data/text", "data.text must be a string%s", "");
+    size_t chars = utf8_length(json_string_value(t));
+    if (chars < 1 || chars > TASK_TEXT_MAX_CHARS || strlen(json_string_value(t)) != json_string_length(t))
+        return fail(e, "/data/text", "data.text must have 1 to 100000 characters%s", "");
+    json_t *x = json_object_get(j, "external_id");
+    *external_id = NULL;
+    if (x && !json_is_null(x)) {
+        if (!json_is_string(x) || json_string_length(x) < 1 || json_string_length(x) > 200 ||
+            strlen(json_string_value(x)) != json_string_length(x))
+            return fail(e, "/external_id", "external_id must be a string of 1 to 200 bytes%s", "");
+        *external_id = json_string_value(x);
+    }
+    *data = d;
+    return true;
+}
+
+bool validate_answer(json_t *answer, const char *schema_json, struct verr *e)
+{
+    static const char *const keys[] = {"label", NULL};
+    if (!answer) return fail(e, "/answer", "answer is required%s", "");
+    if (!json_is_object(answer)) return fail(e, "/answer", "answer must be an object%s", "");
+    if (!json_only_keys(answer, keys, "/answer", e)) return false;
+    json_t *label = json_object_get(answer, "label");
+    if (!label) return fail(e, "/answer/label", "answer.label is required%s", "");
+    if (!json_is_string(label)) return fail(e, "/answer/label", "answer.label must be a string%s", "");
+    if (!schema_json) return true;
+    json_t *schema = json_loads(schema_json, 0, NULL);
+    json_t *labels = json_object_get(schema, "labels");
+    bool found = false;
+    for (size_t i = 0; i < json_array_size(labels) && !found; i++)
+        found = json_equal(json_array_get(labels, i), label);
+    json_decref(schema);
+    if (!found)
+        return fail(e, "/answer/label", "answer.label \"%.100s\" is not one of the project's labels",
+                    json_string_value(label));
+    return true;
+}

@@ -1,0 +1,52 @@
+/* Validation of untrusted input (pure: no I/O). Each check names the offending field as a JSON
+ * pointer and says what is wrong in plain words. */
+#ifndef FL_VALIDATE_H
+#define FL_VALIDATE_H
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct verr {
+    char field[128];
+    char detail[256];
+};
+
+#define ROLE_NAMES "admin, requester, reviewer, support, worker"
+bool role_name_valid(const char *role);
+
+/* Lower-cases the email in place; false when it is not a plausible address. */
+bool email_normalize(char *email);
+size_t utf8_length(const char *s);
+
+/* Field getters: on failure fill e (field = "/" name) and return false. */
+bool json_req_string(json_t *obj, const char *name, size_t min_chars, size_t max_chars, const char **out,
+                     struct verr *e);
+bool json_opt_string(json_t *obj, const char *name, size_t max_chars, const char *dflt, const char **out,
+                     struct verr *e);
+bool json_req_int(json_t *obj, const char *name, int64_t min, int64_t max, int64_t *out, struct verr *e);
+bool json_opt_int(json_t *obj, const char *name, int64_t min, int64_t max, int64_t dflt, int64_t *out,
+                  struct verr *e);
+/* Rejects members not named in allowed (NULL-terminated). */
+bool json_only_keys(json_t *obj, const char *const *allowed, const char *prefix, struct verr *e);
+
+struct project_input {
+    const char *name, *instructions, *kind, *currency;
+    json_t *labels; /* borrowed from the body */
+    int64_t reward_micros, estimated_seconds, overlap, lease_seconds;
+};
+bool validate_project_input(json_t *body, struct project_input *p, struct verr *e);
+/* The stored label schema for a text_classification project: {"labels":[…]}. Caller frees. */
+char *project_schema_json(const struct project_input *p);
+
+/* One NDJSON import line of a text_classification project. On success *data is a new reference and
+ * *external_id points into it or is NULL. */
+#define TASK_TEXT_MAX_CHARS 100000
+bool validate_task_line(const char *line, size_t len, json_t **root, json_t **data, const char **external_id,
+                        struct verr *e);
+
+/* An answer against the project's stored schema, e.g. {"label":"positive"}; with schema_json NULL
+ * only its shape is checked. */
+bool validate_answer(json_t *answer, const char *schema_json, struct verr *e);
+
+#endif

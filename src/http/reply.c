@@ -1,0 +1,101 @@
+/* Replies (see reply.h). */
+#include "http/reply.h"
+
+#include <event2/buffer.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/clock.h"
+#include "util/log.h"
+
+static void send_reply(req *r, int status, struct evbuffer *body)
+{
+    if (r->replied) {
+        log_msg("BUG: second reply for %s %s", r->id_text, r->path);
+        return;
+    }
+    struct evkeyvalq *h = evhttp_request_get_output_headers(r->ev);
+    evhttp_add_header(h, "X-Request-Id", r->id_text);
+    evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
+    if (!evhttp_find_header(h, "Cache-Control")) evhttp_add_header(h, "Cache-Control", "no-store");
+    r->status = status;
+    r->replied = true;
+    evhttp_send_reply(r->ev, status, NULL, body);
+}
+
+void reply_bytes(req *r, int status, const char *content_type, const void *data, size_t len)
+{
+    struct evbuffer *b = evbuffer_new();
+    if (len) evbuffer_add(b, data, len);
+    if (content_type) evhttp_add_header(evhttp_request_get_output_headers(r->ev), "Content-Type", content_type);
+    send_reply(r, status, b);
+    evbuffer_free(b);
+}
+
+static void reply_json_typed(req *r, int status, json_t *body, const char *type)
+{
+    char *s = json_dumps(body, JSON_COMPACT);
+    json_decref(body);
+    if (!s) {
+        reply_bytes(r, 500, "application/problem+json",
+                    "{\"code\":9002,\"name\":\"INTERNAL\",\"title\":\"Internal error\"}", 55);
+        return;
+    }
+    reply_bytes(r, status, type, s, strlen(s));
+    free(s);
+}
+
+void reply_json(req *r, int status, json_t *body)
+{
+    reply_json_typed(r, status, body, "application/json");
+}
+
+void reply_empty(req *r, int status)
+{
+    send_reply(r, status, NULL);
+}
+
+void reply_error_with(req *r, err_id e, const char *field, const char *detail, json_t *extra)
+{
+    const struct err_info *ei = err_info(e);
+    json_t *p = json_pack("{s:s, s:i, s:s, s:s, s:s}", "type",
+                          arena_printf(r->a, "https://fairlabel.org/errors/%d", ei->code), "code", ei->code,
+                          "name", ei->name, "title", ei->title, "detail", detail ? detail : ei->title);
+    if (field) json_object_set_new(p, "field", json_string(field));
+    json_object_set_new(p, "request_id", json_string(r->id_text));
+    if (extra) json_object_update(p, extra);
+    json_decref(extra);
+    reply_json_typed(r, ei->status, p, "application/problem+json");
+}
+
+void reply_error(req *r, err_id e, const char *field, const char *fmt, ...)
+{
+    char detail[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(detail, sizeof detail, fmt, ap);
+    va_end(ap);
+    reply_error_with(r, e, field, detail, NULL);
+}
+
+void reply_store_failure(req *r, store_rc rc)
+{
+    if (rc == STORE_BUSY)
+        reply_error(r, ERR_SERVER_BUSY, NULL, "the database stayed busy; retry the request");
+    else
+        reply_error(r, ERR_DB_UNAVAILABLE, NULL, "the database failed; the request changed nothing");
+}
+
+json_t *json_time(int64_t ms)
+{
+    char t[32];
+    clock_iso8601(ms, t, sizeof t);
+    return json_string(t);
+}
+
+json_t *json_time_or_null(int64_t ms)
+{
+    return ms ? json_time(ms) : json_null();
+}

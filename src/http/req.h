@@ -1,0 +1,86 @@
+/* One HTTP request as handlers see it: the route that matched, the caller, the body, and an arena
+ * freed when the reply is done. Handlers reply exactly once through reply.h. */
+#ifndef FL_REQ_H
+#define FL_REQ_H
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "http/errors.h"
+#include "store/store.h"
+#include "util/arena.h"
+
+enum {
+    ROLE_ADMIN = 1 << 0,
+    ROLE_REQUESTER = 1 << 1,
+    ROLE_REVIEWER = 1 << 2,
+    ROLE_SUPPORT = 1 << 3,
+    ROLE_WORKER = 1 << 4,
+};
+#define ROLES_PUBLIC 0u
+#define ROLES_SIGNED_IN (ROLE_ADMIN | ROLE_REQUESTER | ROLE_REVIEWER | ROLE_SUPPORT | ROLE_WORKER)
+
+unsigned role_bit(const char *role);
+
+struct server_config {
+    const char *db_url, *listen, *data_dir;
+    int threads;
+    int login_max_failures, login_max_failures_ip;
+    int64_t login_window_ms, session_ttl_ms;
+};
+
+typedef struct req req;
+typedef void (*route_handler)(req *r);
+
+struct route {
+    const char *method;
+    const char *pattern; /* "{id}" matches a decimal id, "{file}" one path segment */
+    route_handler handler;
+    unsigned roles;      /* ROLES_PUBLIC or a mask of ROLE_* */
+    size_t max_body;
+};
+
+struct req {
+    struct evhttp_request *ev;
+    const struct server_config *cfg;
+    db *db;
+    arena *a;
+    const struct route *route;
+    enum evhttp_cmd_type method;
+    const char *path;
+    int64_t id;        /* the {id} of the path, when the pattern has one */
+    const char *param; /* the {file} of the path */
+    struct evkeyvalq query;
+    const char *body;
+    size_t body_len;
+    /* the caller */
+    bool authed, via_cookie;
+    struct user user;
+    unsigned role;
+    const char *token_hash; /* session token hash, for logout */
+    const char *csrf_hash;  /* the session's CSRF token hash (cookie sessions) */
+    /* bookkeeping */
+    char id_text[32];
+    const char *client_addr;
+    uint64_t started_ns;
+    int status;
+    bool replied, streaming;
+};
+
+/* Tri-state for helpers that may already have replied (Taler style). */
+typedef enum { RES_OK, RES_REPLIED } res;
+
+/* Parses the JSON body into *out (freed with the arena); replies 400/415 itself on failure. */
+res req_json_body(req *r, json_t **out);
+const char *req_query(req *r, const char *name);
+/* Reads ?after_id= and ?limit= (1..max, default dflt); replies 400 itself when malformed. */
+res req_page(req *r, int64_t *after, int *limit, int dflt, int max);
+const char *req_header(req *r, const char *name);
+/* Ends a request the handler kept open (streaming): access log and arena. */
+void req_finish(req *r);
+/* A handler that set r->streaming calls this once its last chunk is sent or the peer is gone. */
+void req_stream_end(req *r);
+
+#endif

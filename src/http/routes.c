@@ -1,0 +1,115 @@
+/* The one route table: {method, pattern, handler, roles, max body}. Keep it sorted by pattern,
+ * then method (a unit test checks order and duplicates). */
+#include "http/routes.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+
+#define KiB ((size_t)1024)
+#define MiB (1024 * KiB)
+#define ADM ROLE_ADMIN
+#define REQ ROLE_REQUESTER
+#define WRK ROLE_WORKER
+
+const struct route route_table[] = {
+    {"GET", "/", page_serve, ROLES_PUBLIC, 0},
+    {"GET", "/api/v1/api-keys", apikeys_list, REQ, 0},
+    {"POST", "/api/v1/api-keys", apikeys_create, REQ, 4 * KiB},
+    {"DELETE", "/api/v1/api-keys/{id}", apikeys_revoke, REQ, 0},
+    {"POST", "/api/v1/assignments/{id}/release", assignments_release, WRK, 4 * KiB},
+    {"POST", "/api/v1/assignments/{id}/submit", assignments_submit, WRK, 256 * KiB},
+    {"GET", "/api/v1/audit", audit_list, ADM, 0},
+    {"POST", "/api/v1/auth/login", auth_login, ROLES_PUBLIC, 4 * KiB},
+    {"POST", "/api/v1/auth/logout", auth_logout, ROLES_SIGNED_IN, 4 * KiB},
+    {"POST", "/api/v1/auth/register", auth_register, ROLES_PUBLIC, 4 * KiB},
+    {"GET", "/api/v1/me", me_get, ROLES_SIGNED_IN, 0},
+    {"GET", "/api/v1/projects", projects_list, REQ | ADM | WRK, 0},
+    {"POST", "/api/v1/projects", projects_create, REQ, 64 * KiB},
+    {"GET", "/api/v1/projects/{id}", projects_get, REQ | ADM | WRK, 0},
+    {"POST", "/api/v1/projects/{id}/claim", assignments_claim, WRK, 4 * KiB},
+    {"GET", "/api/v1/projects/{id}/export", projects_export, REQ | ADM, 0},
+    {"POST", "/api/v1/projects/{id}/pause", projects_pause, REQ, 4 * KiB},
+    {"GET", "/api/v1/projects/{id}/progress", projects_progress, REQ | ADM, 0},
+    {"POST", "/api/v1/projects/{id}/publish", projects_publish, REQ, 4 * KiB},
+    {"POST", "/api/v1/projects/{id}/tasks", tasks_import, REQ, 64 * MiB},
+    {"GET", "/api/v1/users", users_list, ADM, 0},
+    {"POST", "/api/v1/users", users_create, ADM, 4 * KiB},
+    {"GET", "/healthz", health_live, ROLES_PUBLIC, 0},
+    {"GET", "/login", page_serve, ROLES_PUBLIC, 0},
+    {"GET", "/readyz", health_ready, ROLES_PUBLIC, 0},
+    {"GET", "/register", page_serve, ROLES_PUBLIC, 0},
+    {"GET", "/requester", page_serve, ROLES_PUBLIC, 0},
+    {"GET", "/static/{file}", static_serve, ROLES_PUBLIC, 0},
+    {"GET", "/worker", page_serve, ROLES_PUBLIC, 0},
+};
+const size_t route_count = sizeof route_table / sizeof route_table[0];
+
+/* Matches one pattern against a path; fills the placeholder's value. */
+static int match(const char *pat, const char *path, int64_t *id, const char **param, char *pbuf, size_t plen)
+{
+    while (*pat && *path) {
+        if (*pat == '{') {
+            const char *end = strchr(path, '/');
+            size_t n = end ? (size_t)(end - path) : strlen(path);
+            if (n == 0 || n >= plen) return 0;
+            if (!strncmp(pat, "{id}", 4)) {
+                if (n > 18) return 0;
+                for (size_t i = 0; i < n; i++)
+                    if (path[i] < '0' || path[i] > '9') return 0;
+                *id = strtoll(path, NULL, 10);
+            } else {
+                memcpy(pbuf, path, n);
+                pbuf[n] = '\0';
+                *param = pbuf;
+            }
+            pat = strchr(pat, '}') + 1;
+            path += n;
+            continue;
+        }
+        if (*pat++ != *path++) return 0;
+    }
+    return *pat == '\0' && *path == '\0';
+}
+
+const struct route *route_find(const char *method, const char *path, int64_t *id, const char **param,
+                               char *param_buf, size_t param_len, int *path_known)
+{
+    *path_known = 0;
+    for (size_t i = 0; i < route_count; i++) {
+        const struct route *rt = &route_table[i];
+        if (!match(rt->pattern, path, id, param, param_buf, param_len)) continue;
+        if (!strcmp(rt->method, method) || (!strcmp(method, "HEAD") && !strcmp(rt->method, "GET"))) return rt;
+        *path_known = 1;
+    }
+    return NULL;
+}
+
+static const char *const role_names[] = {"admin", "requester", "reviewer", "support", "worker"};
+
+unsigned role_bit(const char *role)
+{
+    for (unsigned i = 0; role && i < 5; i++)
+        if (!strcmp(role, role_names[i])) return 1u << i;
+    return 0;
+}
+
+void routes_write_json(FILE *out)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < route_count; i++) {
+        const struct route *rt = &route_table[i];
+        json_t *roles = json_array();
+        for (unsigned b = 0; b < 5; b++)
+            if (rt->roles & (1u << b)) json_array_append_new(roles, json_string(role_names[b]));
+        if (rt->roles == ROLES_PUBLIC) json_array_append_new(roles, json_string("public"));
+        json_array_append_new(arr, json_pack("{s:s, s:s, s:o, s:I}", "method", rt->method, "pattern",
+                                             rt->pattern, "roles", roles, "max_body", (json_int_t)rt->max_body));
+    }
+    json_dumpf(arr, out, JSON_INDENT(1));
+    fputc('\n', out);
+    json_decref(arr);
+}

@@ -1,0 +1,156 @@
+/* Dispatch from the neutral db API to the SQLite or PostgreSQL backend (see db.h). */
+#include "store/db_impl.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct { const char *sqlite, *pg; } query_sql[Q__COUNT] = {
+#define Q(name, sql) [Q_##name] = {sql, sql},
+#define QV(name, sqlite_sql, pg_sql) [Q_##name] = {sqlite_sql, pg_sql},
+#include "store/queries.def"
+#undef Q
+#undef QV
+};
+
+const char *db_query_sql(db_kind kind, query_id q)
+{
+    return kind == DB_PG ? query_sql[q].pg : query_sql[q].sqlite;
+}
+
+int db_open(const char *url, db **out, char *err, size_t errlen)
+{
+    db *d = calloc(1, sizeof *d);
+    if (!d) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    int rc;
+    if (strncmp(url, "sqlite:", 7) == 0) {
+        d->kind = DB_SQLITE;
+        rc = dbs_open(d, url + 7);
+    } else if (strncmp(url, "postgres://", 11) == 0 || strncmp(url, "postgresql://", 13) == 0) {
+        d->kind = DB_PG;
+        rc = dbp_open(d, url);
+    } else {
+        snprintf(err, errlen, "unsupported database URL (use sqlite:PATH or postgres://…)");
+        free(d);
+        return -1;
+    }
+    if (rc) {
+        snprintf(err, errlen, "%s", d->err);
+        db_close(d);
+        return -1;
+    }
+    *out = d;
+    return 0;
+}
+
+void db_close(db *d)
+{
+    if (!d) return;
+    for (int i = 0; i < Q__COUNT; i++)
+        if (d->stmts[i]) d->kind == DB_PG ? dbp_finalize(d->stmts[i]) : dbs_finalize(d->stmts[i]);
+    if (d->conn) d->kind == DB_PG ? dbp_close(d) : dbs_close(d);
+    free(d);
+}
+
+db_kind db_kind_of(const db *d) { return d->kind; }
+const char *db_errmsg(db *d) { return d->err; }
+bool db_in_tx(const db *d) { return d->in_tx; }
+
+db_rc db_exec_sql(db *d, const char *sql)
+{
+    return d->kind == DB_PG ? dbp_exec(d, sql) : dbs_exec(d, sql);
+}
+
+db_rc db_begin(db *d, bool write)
+{
+    /* SQLite: take the write lock up front so a transaction never fails to upgrade midway. */
+    const char *sql = d->kind == DB_PG ? "BEGIN" : (write ? "BEGIN IMMEDIATE" : "BEGIN");
+    db_rc rc = db_exec_sql(d, sql);
+    if (rc == DB_OK) d->in_tx = true;
+    return rc;
+}
+
+static void reset_all(db *d)
+{
+    for (int i = 0; i < Q__COUNT; i++)
+        if (d->stmts[i]) db_reset(d->stmts[i]);
+}
+
+/* SQLite refuses to commit while a statement is mid-result, so every cached statement is reset. */
+db_rc db_commit(db *d)
+{
+    reset_all(d);
+    db_rc rc = db_exec_sql(d, "COMMIT");
+    if (rc == DB_OK) d->in_tx = false;
+    return rc;
+}
+
+void db_rollback(db *d)
+{
+    reset_all(d);
+    db_exec_sql(d, "ROLLBACK");
+    d->in_tx = false;
+}
+
+db_stmt *db_q(db *d, query_id q)
+{
+    db_stmt *s = d->stmts[q];
+    if (!s) {
+        const char *sql = db_query_sql(d->kind, q);
+        s = d->kind == DB_PG ? dbp_prepare(d, sql, (int)q) : dbs_prepare(d, sql);
+        if (!s) return NULL;
+        d->stmts[q] = s;
+    } else {
+        db_reset(s);
+    }
+    return s;
+}
+
+/* The pointer's first member tells the backend; statements remember their db. */
+struct db_stmt_head { db *d; };
+#define KIND(s) (((struct db_stmt_head *)(s))->d->kind)
+
+/* A statement that failed to prepare is NULL: binds do nothing and the step reports the error. */
+void db_bind_i64(db_stmt *s, int idx, int64_t v)
+{
+    if (!s) return;
+    KIND(s) == DB_PG ? dbp_bind_i64(s, idx, v) : dbs_bind_i64(s, idx, v);
+}
+
+void db_bind_text(db_stmt *s, int idx, const char *v)
+{
+    if (!s) return;
+    KIND(s) == DB_PG ? dbp_bind_text(s, idx, v) : dbs_bind_text(s, idx, v);
+}
+
+void db_bind_null(db_stmt *s, int idx) { db_bind_text(s, idx, NULL); }
+
+db_rc db_step(db_stmt *s) { if (!s) return DB_ERROR; return KIND(s) == DB_PG ? dbp_step(s) : dbs_step(s); }
+
+int64_t db_col_i64(db_stmt *s, int col)
+{
+    return KIND(s) == DB_PG ? dbp_col_i64(s, col) : dbs_col_i64(s, col);
+}
+
+const char *db_col_text(db_stmt *s, int col)
+{
+    return KIND(s) == DB_PG ? dbp_col_text(s, col) : dbs_col_text(s, col);
+}
+
+bool db_col_null(db_stmt *s, int col)
+{
+    return KIND(s) == DB_PG ? dbp_col_null(s, col) : dbs_col_null(s, col);
+}
+
+int64_t db_changes(db_stmt *s) { return KIND(s) == DB_PG ? dbp_changes(s) : dbs_changes(s); }
+
+void db_reset(db_stmt *s) { if (s) KIND(s) == DB_PG ? dbp_reset(s) : dbs_reset(s); }
+
+db_rc db_run(db_stmt *s)
+{
+    db_rc rc = db_step(s);
+    return rc == DB_DONE ? DB_OK : rc;
+}

@@ -1,0 +1,48 @@
+/* Shared between db.c and the two backends. */
+#ifndef FL_DB_IMPL_H
+#define FL_DB_IMPL_H
+#include "store/db.h"
+
+#define DB_MAX_PARAMS 16
+
+struct db {
+    db_kind kind;
+    void *conn;
+    db_stmt *stmts[Q__COUNT];
+    bool in_tx;
+    char err[256];
+};
+
+const char *db_query_sql(db_kind kind, query_id q);
+
+/* SQLite */
+int dbs_open(db *d, const char *path);
+void dbs_close(db *d);
+db_rc dbs_exec(db *d, const char *sql);
+db_stmt *dbs_prepare(db *d, const char *sql);
+void dbs_finalize(db_stmt *s);
+void dbs_reset(db_stmt *s);
+void dbs_bind_i64(db_stmt *s, int idx, int64_t v);
+void dbs_bind_text(db_stmt *s, int idx, const char *v);
+db_rc dbs_step(db_stmt *s);
+int64_t dbs_col_i64(db_stmt *s, int col);
+const char *dbs_col_text(db_stmt *s, int col);
+bool dbs_col_null(db_stmt *s, int col);
+int64_t dbs_changes(db_stmt *s);
+
+/* PostgreSQL */
+int dbp_open(db *d, const char *url);
+void dbp_close(db *d);
+db_rc dbp_exec(db *d, const char *sql);
+db_stmt *dbp_prepare(db *d, const char *sql, int qid);
+void dbp_finalize(db_stmt *s);
+void dbp_reset(db_stmt *s);
+void dbp_bind_i64(db_stmt *s, int idx, int64_t v);
+void dbp_bind_text(db_stmt *s, int idx, const char *v);
+db_rc dbp_step(db_stmt *s);
+int64_t dbp_col_i64(db_stmt *s, int col);
+const char *dbp_col_text(db_stmt *s, int col);
+bool dbp_col_null(db_stmt *s, int col);
+int64_t dbp_changes(db_stmt *s);
+
+#endif

@@ -1,0 +1,126 @@
+/* SQLite backend: WAL, foreign keys, busy timeout, synchronous=FULL (an acknowledged write
+ * survives power loss). */
+#include "store/db_impl.h"
+
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+struct db_stmt {
+    db *d;
+    sqlite3_stmt *st;
+};
+
+static db_rc map_rc(db *d, int rc)
+{
+    switch (rc & 0xff) {
+    case SQLITE_OK: return DB_OK;
+    case SQLITE_ROW: return DB_ROW;
+    case SQLITE_DONE: return DB_DONE;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED: return DB_BUSY;
+    case SQLITE_CONSTRAINT:
+        snprintf(d->err, sizeof d->err, "%s", sqlite3_errmsg(d->conn));
+        return DB_CONSTRAINT;
+    default:
+        snprintf(d->err, sizeof d->err, "sqlite: %s", sqlite3_errmsg(d->conn));
+        return DB_ERROR;
+    }
+}
+
+/* Creates the folder that will hold the database file, like `mkdir -p`. */
+static void make_parent_dirs(const char *path)
+{
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s", path);
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p != '/') continue;
+        *p = '\0';
+        if (mkdir(tmp, 0750) && errno != EEXIST) return;
+        *p = '/';
+    }
+}
+
+int dbs_open(db *d, const char *path)
+{
+    if (strcmp(path, ":memory:") != 0) make_parent_dirs(path);
+    sqlite3 *c = NULL;
+    int rc = sqlite3_open_v2(path, &c, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                             NULL);
+    d->conn = c;
+    if (rc != SQLITE_OK) {
+        snprintf(d->err, sizeof d->err, "sqlite open %s: %s", path, c ? sqlite3_errmsg(c) : "out of memory");
+        return -1;
+    }
+    sqlite3_busy_timeout(c, 5000);
+    if (dbs_exec(d, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;") != DB_OK)
+        return -1;
+    return 0;
+}
+
+void dbs_close(db *d)
+{
+    sqlite3_close_v2(d->conn);
+    d->conn = NULL;
+}
+
+db_rc dbs_exec(db *d, const char *sql)
+{
+    char *msg = NULL;
+    int rc = sqlite3_exec(d->conn, sql, NULL, NULL, &msg);
+    if (msg) {
+        snprintf(d->err, sizeof d->err, "sqlite: %s", msg);
+        sqlite3_free(msg);
+    }
+    return rc == SQLITE_OK ? DB_OK : map_rc(d, rc);
+}
+
+db_stmt *dbs_prepare(db *d, const char *sql)
+{
+    db_stmt *s = calloc(1, sizeof *s);
+    if (!s) return NULL;
+    s->d = d;
+    if (sqlite3_prepare_v3(d->conn, sql, -1, SQLITE_PREPARE_PERSISTENT, &s->st, NULL) != SQLITE_OK) {
+        snprintf(d->err, sizeof d->err, "sqlite prepare: %s", sqlite3_errmsg(d->conn));
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
+void dbs_finalize(db_stmt *s)
+{
+    sqlite3_finalize(s->st);
+    free(s);
+}
+
+void dbs_reset(db_stmt *s)
+{
+    sqlite3_reset(s->st);
+    sqlite3_clear_bindings(s->st);
+}
+
+void dbs_bind_i64(db_stmt *s, int idx, int64_t v) { sqlite3_bind_int64(s->st, idx, v); }
+
+void dbs_bind_text(db_stmt *s, int idx, const char *v)
+{
+    if (v)
+        sqlite3_bind_text(s->st, idx, v, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(s->st, idx);
+}
+
+db_rc dbs_step(db_stmt *s) { return map_rc(s->d, sqlite3_step(s->st)); }
+int64_t dbs_col_i64(db_stmt *s, int col) { return sqlite3_column_int64(s->st, col); }
+
+const char *dbs_col_text(db_stmt *s, int col)
+{
+    const unsigned char *t = sqlite3_column_text(s->st, col);
+    return t ? (const char *)t : "";
+}
+
+bool dbs_col_null(db_stmt *s, int col) { return sqlite3_column_type(s->st, col) == SQLITE_NULL; }
+int64_t dbs_changes(db_stmt *s) { return sqlite3_changes64(s->d->conn); }

@@ -1,0 +1,128 @@
+/* The store: transactions (store_run) and the domain's reads and writes. Every function here runs
+ * inside a transaction opened by store_run and returns a db_rc: DB_ROW/DB_OK for success, DB_DONE
+ * for "not found", DB_CONSTRAINT for a uniqueness clash, DB_BUSY/DB_ERROR for failures. */
+#ifndef FL_STORE_H
+#define FL_STORE_H
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "store/db.h"
+#include "util/arena.h"
+
+typedef enum { TX_COMMIT, TX_ROLLBACK, TX_RETRY, TX_FAIL } tx_rc;
+typedef tx_rc (*store_tx_fn)(db *d, void *ctx);
+typedef enum { STORE_OK, STORE_ABORTED, STORE_FAILED, STORE_BUSY } store_rc;
+
+/* Runs fn in one transaction and commits when it returns TX_COMMIT. Busy and serialization
+ * failures (SQLITE_BUSY, 40001, 40P01), whether from fn or from COMMIT, roll back and run fn
+ * again, so fn must only record results into ctx, never reply. TX_ROLLBACK gives STORE_ABORTED. */
+store_rc store_run(db *d, bool write, store_tx_fn fn, void *ctx);
+tx_rc tx_from_db(db_rc rc);
+/* In a tx callback: return early unless the db_rc is a success (DB_OK, DB_ROW or DB_DONE). */
+#define TX_CHECK(expr) \
+    do { \
+        db_rc tx_check_rc_ = (expr); \
+        if (tx_check_rc_ != DB_OK && tx_check_rc_ != DB_ROW && tx_check_rc_ != DB_DONE) \
+            return tx_from_db(tx_check_rc_); \
+    } while (0)
+
+int store_migrate(db *d, char *err, size_t errlen);
+int store_schema_version(db *d, int64_t *out);
+
+/* users */
+struct user {
+    int64_t id, created_at;
+    const char *email, *display_name, *role, *country;
+    bool disabled;
+};
+db_rc store_user_insert(db *d, const struct user *u, const char *password_hash, int64_t *id_out);
+db_rc store_user_by_email(db *d, arena *a, const char *email, struct user *u, const char **pw_hash);
+db_rc store_user_by_id(db *d, arena *a, int64_t id, struct user *u);
+db_rc store_user_list(db *d, arena *a, const char *role, int64_t after_id, int limit, struct user **items,
+                      int *n);
+
+/* sessions, API keys, throttling */
+db_rc store_session_insert(db *d, const char *token_hash, const char *csrf_hash, int64_t user_id,
+                           int64_t now, int64_t expires_at);
+db_rc store_session_lookup(db *d, arena *a, const char *token_hash, int64_t now, struct user *u,
+                           const char **csrf_hash);
+db_rc store_session_delete(db *d, const char *token_hash);
+struct api_key {
+    int64_t id, created_at, last_used_at, revoked_at; /* 0 when unset */
+    const char *name, *prefix;
+};
+db_rc store_apikey_insert(db *d, int64_t user_id, const char *name, const char *prefix,
+                          const char *key_hash, int64_t now, int64_t *id_out);
+db_rc store_apikey_list(db *d, arena *a, int64_t user_id, struct api_key **items, int *n);
+/* DB_OK revoked, DB_DONE no such key of this user. */
+db_rc store_apikey_revoke(db *d, int64_t id, int64_t user_id, int64_t now);
+db_rc store_apikey_lookup(db *d, arena *a, const char *key_hash, struct user *u, int64_t *key_id,
+                          int64_t *last_used_at);
+db_rc store_apikey_touch(db *d, int64_t key_id, int64_t now);
+struct throttle {
+    int64_t failures, window_start, locked_until;
+};
+db_rc store_throttle_get(db *d, const char *scope, struct throttle *t);
+db_rc store_throttle_put(db *d, const char *scope, const struct throttle *t);
+db_rc store_throttle_clear(db *d, const char *scope);
+
+/* projects and tasks */
+struct project {
+    int64_t id, owner_id, reward_micros, estimated_seconds, overlap, lease_seconds;
+    int64_t task_count, tasks_started, tasks_complete, answer_count, created_at, updated_at;
+    const char *name, *instructions, *kind, *schema_json, *currency, *status;
+};
+db_rc store_project_insert(db *d, const struct project *p, int64_t now, int64_t *id_out);
+db_rc store_project_get(db *d, arena *a, int64_t id, bool for_update, struct project *p);
+enum project_filter { PROJECTS_ALL, PROJECTS_OWNED_BY, PROJECTS_WITH_STATUS };
+db_rc store_project_list(db *d, arena *a, enum project_filter f, int64_t owner_id, const char *status,
+                         int64_t after_id, int limit, struct project **items, int *n);
+db_rc store_project_set_status(db *d, int64_t id, const char *status, int64_t now);
+db_rc store_project_add_tasks(db *d, int64_t id, int64_t n, int64_t now);
+db_rc store_task_insert(db *d, int64_t project_id, const char *external_id, const char *data_json,
+                        int64_t overlap, int64_t now);
+db_rc store_project_leases_active(db *d, int64_t project_id, int64_t now, int64_t *out);
+
+struct export_task {
+    int64_t id;
+    const char *external_id; /* NULL when absent */
+    const char *data_json;
+};
+struct export_answer {
+    int64_t task_id, assignment_id, worker_id, submitted_at;
+    const char *answer_json;
+};
+db_rc store_export_tasks(db *d, arena *a, int64_t project_id, int64_t after_id, int limit,
+                         struct export_task **items, int *n);
+db_rc store_export_answers(db *d, arena *a, int64_t project_id, int64_t first_task, int64_t last_task,
+                           struct export_answer **items, int *n);
+
+/* leases */
+db_rc store_lease_expire(db *d, int64_t project_id, int64_t now);
+struct claim {
+    int64_t assignment_id, task_id, expires_at;
+    const char *external_id, *data_json;
+};
+/* DB_ROW with *c filled, or DB_DONE when no task is available to this worker. */
+db_rc store_lease_claim(db *d, arena *a, int64_t project_id, int64_t worker_id, const char *lease_hash,
+                        int64_t now, int64_t expires_at, struct claim *c);
+struct assignment {
+    int64_t id, task_id, project_id, worker_id, expires_at, submitted_at;
+    const char *state, *idempotency_key, *schema_json;
+};
+db_rc store_assignment_get(db *d, arena *a, int64_t id, struct assignment *out);
+/* DB_OK when the lease was live and the answer stored, DB_DONE when the lease was lost. */
+db_rc store_assignment_submit(db *d, const struct assignment *as, const char *lease_hash,
+                              const char *answer_json, const char *idem_key, int64_t now);
+db_rc store_assignment_release(db *d, const struct assignment *as, const char *lease_hash, int64_t now);
+
+/* audit chain */
+struct audit_entry {
+    int64_t id, at, actor_id; /* actor_id 0: the system */
+    const char *action, *target, *detail, *prev_hash, *hash;
+};
+db_rc store_audit_append(db *d, int64_t now, int64_t actor_id, const char *action, const char *target,
+                         const char *detail);
+db_rc store_audit_page(db *d, arena *a, int64_t after_id, int limit, struct audit_entry **items, int *n);
+
+#endif

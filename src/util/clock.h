@@ -1,0 +1,12 @@
+/* Wall-clock and monotonic time, and ISO 8601 formatting. */
+#ifndef FL_CLOCK_H
+#define FL_CLOCK_H
+#include <stddef.h>
+#include <stdint.h>
+
+int64_t clock_now_ms(void);        /* Unix epoch milliseconds */
+uint64_t clock_mono_ns(void);
+/* Writes "2026-11-28T10:00:00.123Z" into out (at least 25 bytes). */
+void clock_iso8601(int64_t ms, char *out, size_t n);
+
+#endif
