@@ -197,8 +197,8 @@ static void dispatch(struct evhttp_request *ev, void *arg)
         r->body = body;
     }
 
-    if (auth_identify(r) == RES_REPLIED) goto done;
     if (r->route->roles != ROLES_PUBLIC) {
+        if (auth_identify(r) == RES_REPLIED) goto done;
         if (!r->authed) {
             reply_error(r, ERR_AUTH_REQUIRED, NULL, "this route needs a signed-in user");
             goto done;

@@ -66,6 +66,14 @@ db_rc db_exec_sql(db *d, const char *sql)
 
 db_rc db_begin(db *d, bool write)
 {
+    /* After a PostgreSQL restart the connection is re-made and statements prepared again. */
+    if (d->kind == DB_PG && dbp_reconnect_if_broken(d)) {
+        for (int i = 0; i < Q__COUNT; i++)
+            if (d->stmts[i]) {
+                dbp_finalize(d->stmts[i]);
+                d->stmts[i] = NULL;
+            }
+    }
     /* SQLite: take the write lock up front so a transaction never fails to upgrade midway. */
     const char *sql = d->kind == DB_PG ? "BEGIN" : (write ? "BEGIN IMMEDIATE" : "BEGIN");
     db_rc rc = db_exec_sql(d, sql);

@@ -33,6 +33,8 @@ int64_t dbs_changes(db_stmt *s);
 /* PostgreSQL */
 int dbp_open(db *d, const char *url);
 void dbp_close(db *d);
+/* Reconnects a broken connection; true when it did (prepared statements are then gone). */
+bool dbp_reconnect_if_broken(db *d);
 db_rc dbp_exec(db *d, const char *sql);
 db_stmt *dbp_prepare(db *d, const char *sql, int qid);
 void dbp_finalize(db_stmt *s);

@@ -48,6 +48,14 @@ void dbp_close(db *d)
     d->conn = NULL;
 }
 
+bool dbp_reconnect_if_broken(db *d)
+{
+    if (PQstatus(d->conn) == CONNECTION_OK) return false;
+    PQreset(d->conn);
+    if (PQstatus(d->conn) == CONNECTION_OK) dbp_exec(d, "SET client_min_messages = warning");
+    return true;
+}
+
 db_rc dbp_exec(db *d, const char *sql)
 {
     PGresult *r = PQexec(d->conn, sql);

@@ -32,6 +32,7 @@ store_rc store_run(db *d, bool write, store_tx_fn fn, void *ctx)
             backoff(attempt);
             continue;
         }
+        if (b != DB_OK && attempt == 0) continue; /* a dropped connection is re-made on the next begin */
         if (b != DB_OK) {
             log_msg("store: begin failed: %s", db_errmsg(d));
             return STORE_FAILED;
