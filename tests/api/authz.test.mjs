@@ -1,0 +1,261 @@
+// Authorisation matrix: every API route of docs/api.md × every role, with the expected status of each cell.
+// anonymous on a protected route → 401 AUTH_REQUIRED; a role that may not use the route → 403 ROLE_FORBIDDEN;
+// another requester's object → 404 NOT_FOUND; otherwise the route's success status.
+// The route table of the binary (`fairlabel routes`) must not hold an API route that has no row here.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  startServer, assertProblem, projectInput, ndjson, makeProject, routeTable, apiRouteKeys, normalisePattern,
+  randomId,
+} from '../lib/server.mjs';
+
+const ROLES = ['anonymous', 'admin', 'requester', 'other_requester', 'reviewer', 'support', 'worker'];
+const SIGNED_IN = ROLES.filter((r) => r !== 'anonymous');
+
+let srv;
+const users = {}; // role -> { email, password, id, token }
+const fx = {}; // fixtures: objects owned by `requester`
+
+/** A fresh session for a role (for cells that end or use up the session). */
+const freshToken = (role) => (role === 'anonymous' ? undefined : srv.login(users[role].email, users[role].password));
+
+before(async () => {
+  srv = await startServer();
+  const admin = await srv.createUserCli({ role: 'admin' });
+  users.admin = { ...admin, token: await srv.login(admin.email, admin.password) };
+  for (const [key, role] of [['requester', 'requester'], ['other_requester', 'requester'], ['reviewer', 'reviewer'], ['support', 'support']]) {
+    const u = await srv.createUserApi(users.admin.token, { role });
+    users[key] = { ...u, token: await srv.login(u.email, u.password) };
+  }
+  const w = await srv.register();
+  users.worker = { ...w, token: await srv.login(w.email, w.password) };
+  users.anonymous = { token: undefined };
+
+  const rt = users.requester.token;
+  fx.published = await makeProject(srv, rt, { tasks: 10, publish: true, overlap: 1 });
+  fx.draft = await makeProject(srv, rt, { tasks: 1 });
+  const key = await srv.api('POST', '/api/v1/api-keys', { token: rt, body: { name: 'fixture' } });
+  assert.equal(key.status, 201, key.text);
+  fx.keyId = key.json.id;
+  // A claim the worker holds while other roles try to submit or release it.
+  const c = await srv.api('POST', `/api/v1/projects/${fx.published.id}/claim`, { token: users.worker.token });
+  assert.equal(c.status, 200, c.text);
+  fx.claim = c.json;
+});
+
+after(async () => {
+  await srv?.stop();
+});
+
+const newClaim = async () => {
+  const c = await srv.api('POST', `/api/v1/projects/${fx.published.id}/claim`, { token: users.worker.token });
+  assert.equal(c.status, 200, `fresh claim: ${c.text}`);
+  return c.json;
+};
+
+// Each row: route, the status of each role that may use it (others get 403, anonymous 401 unless listed) and a
+// prepare(role) giving { path, body, headers, token } for that cell. token defaults to the role's session.
+const NDJSON = { 'content-type': 'application/x-ndjson' };
+const MATRIX = [
+  {
+    route: 'GET /healthz', public: true, allow: Object.fromEntries(ROLES.map((r) => [r, 200])),
+    prepare: () => ({ path: '/healthz' }),
+  },
+  {
+    route: 'GET /readyz', public: true, allow: Object.fromEntries(ROLES.map((r) => [r, 200])),
+    prepare: () => ({ path: '/readyz' }),
+  },
+  {
+    route: 'POST /api/v1/auth/register', public: true, allow: Object.fromEntries(ROLES.map((r) => [r, 201])),
+    prepare: () => ({
+      path: '/api/v1/auth/register',
+      body: { email: `reg-${randomId()}@test.example`, password: 'long-enough-pw', display_name: 'Reg', country: 'GH' },
+    }),
+  },
+  {
+    route: 'POST /api/v1/auth/login', public: true, allow: Object.fromEntries(ROLES.map((r) => [r, 200])),
+    prepare: () => ({ path: '/api/v1/auth/login', body: { email: users.worker.email, password: users.worker.password } }),
+  },
+  {
+    route: 'POST /api/v1/auth/logout', allow: Object.fromEntries(SIGNED_IN.map((r) => [r, 204])),
+    prepare: async (role) => ({ path: '/api/v1/auth/logout', token: await freshToken(role) }),
+  },
+  {
+    route: 'GET /api/v1/me', allow: Object.fromEntries(SIGNED_IN.map((r) => [r, 200])),
+    prepare: () => ({ path: '/api/v1/me' }),
+  },
+  {
+    route: 'POST /api/v1/api-keys', allow: { requester: 201, other_requester: 201 },
+    prepare: () => ({ path: '/api/v1/api-keys', body: { name: 'k' } }),
+  },
+  {
+    route: 'GET /api/v1/api-keys', allow: { requester: 200, other_requester: 200 },
+    prepare: () => ({ path: '/api/v1/api-keys' }),
+  },
+  {
+    route: 'DELETE /api/v1/api-keys/{id}', allow: { requester: 204, other_requester: 404 },
+    prepare: async (role) => {
+      if (role !== 'requester') return { path: `/api/v1/api-keys/${fx.keyId}` };
+      const k = await srv.api('POST', '/api/v1/api-keys', { token: users.requester.token, body: { name: 'to-revoke' } });
+      return { path: `/api/v1/api-keys/${k.json.id}` };
+    },
+  },
+  {
+    route: 'POST /api/v1/projects', allow: { requester: 201, other_requester: 201 },
+    prepare: () => ({ path: '/api/v1/projects', body: projectInput() }),
+  },
+  {
+    route: 'GET /api/v1/projects', allow: { requester: 200, other_requester: 200, admin: 200, worker: 200 },
+    prepare: () => ({ path: '/api/v1/projects' }),
+  },
+  {
+    route: 'GET /api/v1/projects/{id}', allow: { requester: 200, other_requester: 404, admin: 200, worker: 200 },
+    prepare: () => ({ path: `/api/v1/projects/${fx.published.id}` }),
+  },
+  {
+    route: 'POST /api/v1/projects/{id}/publish', allow: { requester: 200, other_requester: 404 },
+    prepare: async (role) => {
+      const p = role === 'requester' ? await makeProject(srv, users.requester.token, { tasks: 1 }) : fx.draft;
+      return { path: `/api/v1/projects/${p.id}/publish` };
+    },
+  },
+  {
+    route: 'POST /api/v1/projects/{id}/pause', allow: { requester: 200, other_requester: 404 },
+    prepare: async (role) => {
+      const p = role === 'requester' ? await makeProject(srv, users.requester.token, { tasks: 1, publish: true }) : fx.published;
+      return { path: `/api/v1/projects/${p.id}/pause` };
+    },
+  },
+  {
+    route: 'POST /api/v1/projects/{id}/tasks', allow: { requester: 201, other_requester: 404 },
+    prepare: async (role) => {
+      const p = role === 'requester' ? await makeProject(srv, users.requester.token) : fx.draft;
+      return { path: `/api/v1/projects/${p.id}/tasks`, body: ndjson([{ data: { text: 'hello' } }]), headers: NDJSON };
+    },
+  },
+  {
+    route: 'GET /api/v1/projects/{id}/progress', allow: { requester: 200, admin: 200, other_requester: 404 },
+    prepare: () => ({ path: `/api/v1/projects/${fx.published.id}/progress` }),
+  },
+  {
+    route: 'GET /api/v1/projects/{id}/export', allow: { requester: 200, admin: 200, other_requester: 404 },
+    prepare: () => ({ path: `/api/v1/projects/${fx.published.id}/export?format=jsonl` }),
+  },
+  {
+    route: 'POST /api/v1/projects/{id}/claim', allow: { worker: 200 },
+    prepare: () => ({ path: `/api/v1/projects/${fx.published.id}/claim` }),
+  },
+  {
+    route: 'POST /api/v1/assignments/{id}/submit', allow: { worker: 200 },
+    prepare: async (role) => {
+      const c = role === 'worker' ? await newClaim() : fx.claim;
+      return { path: `/api/v1/assignments/${c.assignment_id}/submit`, body: { lease_token: c.lease_token, answer: { label: 'positive' } } };
+    },
+  },
+  {
+    route: 'POST /api/v1/assignments/{id}/release', allow: { worker: 204 },
+    prepare: async (role) => {
+      const c = role === 'worker' ? await newClaim() : fx.claim;
+      return { path: `/api/v1/assignments/${c.assignment_id}/release`, body: { lease_token: c.lease_token } };
+    },
+  },
+  {
+    route: 'POST /api/v1/users', allow: { admin: 201 },
+    prepare: () => ({
+      path: '/api/v1/users',
+      body: { email: `u-${randomId()}@test.example`, password: 'long-enough-pw', display_name: 'U', role: 'support', country: 'KE' },
+    }),
+  },
+  {
+    route: 'GET /api/v1/users', allow: { admin: 200 },
+    prepare: () => ({ path: '/api/v1/users' }),
+  },
+  {
+    route: 'GET /api/v1/audit', allow: { admin: 200 },
+    prepare: () => ({ path: '/api/v1/audit' }),
+  },
+];
+
+function expected(row, role) {
+  if (role in row.allow) return row.allow[role];
+  if (role === 'anonymous' && !row.public) return 401;
+  return 403;
+}
+const ERROR_NAME = { 401: 'AUTH_REQUIRED', 403: 'ROLE_FORBIDDEN', 404: 'NOT_FOUND' };
+
+for (const row of MATRIX) {
+  test(`matrix: ${row.route}`, async (t) => {
+    const method = row.route.split(' ')[0];
+    for (const role of ROLES) {
+      await t.test(role, async () => {
+        const cell = await row.prepare(role);
+        const token = 'token' in cell ? cell.token : users[role].token;
+        const res = await srv.api(method, cell.path, { token, body: cell.body, headers: cell.headers });
+        const want = expected(row, role);
+        if (ERROR_NAME[want]) {
+          assertProblem(res, want, ERROR_NAME[want], `${row.route} as ${role}`);
+        } else {
+          assert.equal(res.status, want, `${row.route} as ${role}: ${res.status} ${res.text.slice(0, 300)}`);
+        }
+      });
+    }
+  });
+}
+
+test('every API route of `fairlabel routes` has a matrix row, and every row a route', async () => {
+  const table = new Set(apiRouteKeys(await routeTable()));
+  const rows = new Set(MATRIX.map((r) => {
+    const [m, p] = r.route.split(' ');
+    return `${m} ${normalisePattern(p)}`;
+  }));
+  const missingRows = [...table].filter((k) => !rows.has(k));
+  assert.deepEqual(missingRows, [], 'routes in the binary without an authorisation matrix row');
+  const missingRoutes = [...rows].filter((k) => !table.has(k));
+  assert.deepEqual(missingRoutes, [], 'matrix rows (docs/api.md routes) missing from the binary');
+});
+
+test('the roles of `fairlabel routes` agree with the matrix', async () => {
+  const table = await routeTable();
+  for (const row of MATRIX) {
+    const [m, p] = row.route.split(' ');
+    const route = table.find((r) => r.method.toUpperCase() === m && normalisePattern(r.pattern) === normalisePattern(p));
+    if (!route) continue; // reported by the coverage test
+    // A role may use the route when its cell succeeds or only fails because the object is someone else's (404).
+    const allowed = row.public ? ['public'] : [...new Set(Object.entries(row.allow)
+      .filter(([, status]) => status < 300 || status === 404)
+      .map(([role]) => (role === 'other_requester' ? 'requester' : role)))].sort();
+    assert.deepEqual([...route.roles].sort(), allowed, `roles of ${row.route}`);
+  }
+});
+
+test('visibility: who sees which project', async () => {
+  const draft = fx.draft;
+  const pub = fx.published;
+  const get = (role, path) => srv.api('GET', path, { token: users[role].token });
+
+  assertProblem(await get('worker', `/api/v1/projects/${draft.id}`), 404, 'NOT_FOUND', 'a worker cannot see a draft');
+  assert.equal((await get('admin', `/api/v1/projects/${draft.id}`)).status, 200, 'an admin sees drafts');
+  assertProblem(await get('other_requester', `/api/v1/projects/${draft.id}`), 404, 'NOT_FOUND');
+
+  const ids = async (role) => (await get(role, '/api/v1/projects')).json.items.map((p) => p.id);
+  const reqIds = await ids('requester');
+  assert.ok(reqIds.includes(draft.id) && reqIds.includes(pub.id), 'a requester lists their own projects');
+  const otherIds = await ids('other_requester');
+  assert.ok(!otherIds.includes(draft.id) && !otherIds.includes(pub.id), 'but not another requester\'s');
+  const adminIds = await ids('admin');
+  assert.ok(adminIds.includes(draft.id) && adminIds.includes(pub.id), 'an admin lists all projects');
+  const workerList = (await get('worker', '/api/v1/projects')).json.items;
+  assert.ok(workerList.some((p) => p.id === pub.id), 'a worker lists published projects');
+  assert.ok(workerList.every((p) => p.status === 'published'), 'and only published ones');
+
+  // Another requester cannot reach the owner's project through any owner route either.
+  const other = users.other_requester.token;
+  assertProblem(await srv.api('POST', `/api/v1/projects/${pub.id}/tasks`, { token: other, body: ndjson([{ data: { text: 'x' } }]), headers: NDJSON }), 404, 'NOT_FOUND');
+  assertProblem(await srv.api('GET', `/api/v1/projects/${pub.id}/export?format=jsonl`, { token: other }), 404, 'NOT_FOUND');
+});
+
+test('a bad or missing bearer token is 401', async () => {
+  assertProblem(await srv.api('GET', '/api/v1/me'), 401, 'AUTH_REQUIRED');
+  assertProblem(await srv.api('GET', '/api/v1/me', { token: 'nonsense' }), 401, null);
+  assertProblem(await srv.api('GET', '/api/v1/me', { headers: { authorization: 'Basic Zm9vOmJhcg==' } }), 401, null);
+});
