@@ -5,10 +5,15 @@
 #include <stdio.h>
 #include <string.h>
 
+/* Each field as a netstring ("5:hello,"), so no two different rows share an encoding. */
 static void feed(crypto_hash_sha256_state *st, const char *s)
 {
-    crypto_hash_sha256_update(st, (const unsigned char *)s, strlen(s));
-    crypto_hash_sha256_update(st, (const unsigned char *)"\n", 1);
+    char len[24];
+    size_t n = strlen(s);
+    snprintf(len, sizeof len, "%zu:", n);
+    crypto_hash_sha256_update(st, (const unsigned char *)len, strlen(len));
+    crypto_hash_sha256_update(st, (const unsigned char *)s, n);
+    crypto_hash_sha256_update(st, (const unsigned char *)",", 1);
 }
 
 void audit_chain_hash(const char *prev_hash, int64_t id, int64_t at, int64_t actor_id, const char *action,
@@ -26,7 +31,7 @@ void audit_chain_hash(const char *prev_hash, int64_t id, int64_t at, int64_t act
     feed(&st, num);
     feed(&st, action);
     feed(&st, target);
-    crypto_hash_sha256_update(&st, (const unsigned char *)detail, strlen(detail));
+    feed(&st, detail);
     unsigned char h[crypto_hash_sha256_BYTES];
     crypto_hash_sha256_final(&st, h);
     sodium_bin2hex(out, AUDIT_HASH_HEX, h, sizeof h);

@@ -7,7 +7,8 @@
 #define AUDIT_HASH_HEX 65
 #define AUDIT_GENESIS "0000000000000000000000000000000000000000000000000000000000000000"
 
-/* hex(SHA-256(prev_hash "\n" id "\n" at "\n" actor_id "\n" action "\n" target "\n" detail)) */
+/* hex(SHA-256 of the netstrings of prev_hash, id, at, actor_id, action, target, detail), numbers in
+ * decimal: "64:<prev>,1:7,13:1700000000000,1:0,…" */
 void audit_chain_hash(const char *prev_hash, int64_t id, int64_t at, int64_t actor_id, const char *action,
                       const char *target, const char *detail, char out[AUDIT_HASH_HEX]);
 

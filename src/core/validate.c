@@ -44,11 +44,12 @@ bool email_normalize(char *email)
     if (!at || at == email || strchr(at + 1, '@') || !strchr(at + 1, '.') || at[1] == '.' ||
         email[len - 1] == '.')
         return false;
-    for (char *p = email; *p; p++) {
+    for (const char *p = email; *p; p++) {
         unsigned char c = (unsigned char)*p;
         if (c <= ' ' || c == 0x7f || c == '<' || c == '>' || c == ',' || c == ';' || c == '"') return false;
-        if (c >= 'A' && c <= 'Z') *p = (char)(c - 'A' + 'a');
     }
+    for (char *p = email; *p; p++)
+        if (*p >= 'A' && *p <= 'Z') *p = (char)(*p - 'A' + 'a');
     return true;
 }
 

@@ -15,7 +15,7 @@ struct verr {
 #define ROLE_NAMES "admin, requester, reviewer, support, worker"
 bool role_name_valid(const char *role);
 
-/* Lower-cases the email in place; false when it is not a plausible address. */
+/* Lower-cases the email in place when it is a plausible address; false (and unchanged) otherwise. */
 bool email_normalize(char *email);
 size_t utf8_length(const char *s);
 
@@ -39,8 +39,9 @@ bool validate_project_input(json_t *body, struct project_input *p, struct verr *
 /* The stored label schema for a text_classification project: {"labels":[…]}. Caller frees. */
 char *project_schema_json(const struct project_input *p);
 
-/* One NDJSON import line of a text_classification project. On success *data is a new reference and
- * *external_id points into it or is NULL. */
+/* One NDJSON import line of a text_classification project. *root receives the parsed line (or NULL)
+ * and the caller releases it, also on failure; *data and *external_id (NULL when absent) are
+ * borrowed from *root. */
 #define TASK_TEXT_MAX_CHARS 100000
 bool validate_task_line(const char *line, size_t len, json_t **root, json_t **data, const char **external_id,
                         struct verr *e);

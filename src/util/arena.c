@@ -27,6 +27,7 @@ struct arena {
 
 static struct block *block_new(size_t size)
 {
+    if (size > SIZE_MAX - sizeof(struct block)) return NULL;
     struct block *b = malloc(sizeof *b + size);
     if (!b) return NULL;
     b->next = NULL;

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 void buf_init(buf *b, size_t max)
@@ -31,7 +32,7 @@ static int grow(buf *b, size_t need)
     if (need + 1 <= b->cap) return 0;
     size_t cap = b->cap ? b->cap : 256;
     while (cap < need + 1) cap *= 2;
-    if (cap > b->max + 1) cap = b->max + 1;
+    if (b->max < SIZE_MAX && cap > b->max + 1) cap = b->max + 1;
     char *d = realloc(b->data, cap);
     if (!d) return -1;
     b->data = d;
