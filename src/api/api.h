@@ -36,6 +36,8 @@ void assignments_claim(req *r);
 void assignments_submit(req *r);
 void assignments_release(req *r);
 /* api/users.c */
+/* Validates and creates an account: a self sign-up (worker) or, by an admin, any role. */
+void account_create(req *r, bool by_admin);
 void users_create(req *r);
 void users_list(req *r);
 json_t *user_json(const struct user *u);

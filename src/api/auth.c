@@ -101,29 +101,6 @@ void me_get(req *r)
 
 /* ---- registration ---- */
 
-struct register_ctx {
-    struct user u;
-    const char *pw_hash, *client;
-    int64_t id;
-    bool taken;
-};
-
-static tx_rc register_tx(db *d, void *vctx)
-{
-    struct register_ctx *c = vctx;
-    db_rc rc = store_user_insert(d, &c->u, c->pw_hash, &c->id);
-    if (rc == DB_CONSTRAINT) {
-        c->taken = true;
-        return TX_ROLLBACK;
-    }
-    TX_CHECK(rc);
-    char detail[400];
-    snprintf(detail, sizeof detail, "{\"role\":\"worker\",\"country\":\"%s\",\"address\":\"%.64s\"}", c->u.country,
-             c->client);
-    TX_CHECK(store_audit_append(d, c->u.created_at, c->id, "user.register", c->u.email, detail));
-    return TX_COMMIT;
-}
-
 bool account_fields(req *r, json_t *body, bool with_role, struct user *u, const char **password)
 {
     static const char *const keys_self[] = {"email", "password", "display_name", "country", NULL};
@@ -169,29 +146,7 @@ bool account_fields(req *r, json_t *body, bool with_role, struct user *u, const 
 
 void auth_register(req *r)
 {
-    json_t *body;
-    if (req_json_body(r, &body) != RES_OK) return;
-    struct register_ctx c = {.client = r->client_addr};
-    const char *password;
-    if (!account_fields(r, body, false, &c.u, &password)) return;
-    char pw_hash[PASSWORD_HASH_MAX];
-    int hrc = password_hash(password, pw_hash);
-    if (hrc) {
-        reply_error(r, ERR_SERVER_BUSY, NULL, "too many sign-ups at once; retry shortly");
-        return;
-    }
-    c.pw_hash = pw_hash;
-    store_rc rc = store_run(r->db, true, register_tx, &c);
-    if (c.taken) {
-        reply_error(r, ERR_EMAIL_TAKEN, "/email", "an account with this email already exists");
-        return;
-    }
-    if (rc != STORE_OK) {
-        reply_store_failure(r, rc);
-        return;
-    }
-    c.u.id = c.id;
-    reply_json(r, 201, user_json(&c.u));
+    account_create(r, false);
 }
 
 /* ---- sign-in with throttling ---- */

@@ -15,43 +15,22 @@ json_t *user_json(const struct user *u)
                      json_time(u->created_at));
 }
 
-struct create_ctx {
-    struct user u;
-    const char *pw_hash;
-    int64_t actor, id;
-    bool taken;
-};
-
-static tx_rc create_tx(db *d, void *vctx)
-{
-    struct create_ctx *c = vctx;
-    db_rc rc = store_user_insert(d, &c->u, c->pw_hash, &c->id);
-    if (rc == DB_CONSTRAINT) {
-        c->taken = true;
-        return TX_ROLLBACK;
-    }
-    TX_CHECK(rc);
-    char detail[200];
-    snprintf(detail, sizeof detail, "{\"user_id\":%lld,\"role\":\"%s\",\"country\":\"%s\"}", (long long)c->id,
-             c->u.role, c->u.country);
-    TX_CHECK(store_audit_append(d, c->u.created_at, c->actor, "user.create", c->u.email, detail));
-    return TX_COMMIT;
-}
-
-void users_create(req *r)
+void account_create(req *r, bool by_admin)
 {
     json_t *body;
     if (req_json_body(r, &body) != RES_OK) return;
-    struct create_ctx c = {.actor = r->user.id};
+    struct user_create c = {.actor_id = by_admin ? r->user.id : -1,
+                            .action = by_admin ? "user.create" : "user.register",
+                            .via = by_admin ? "api" : r->client_addr};
     const char *password;
-    if (!account_fields(r, body, true, &c.u, &password)) return;
+    if (!account_fields(r, body, by_admin, &c.u, &password)) return;
     char pw_hash[PASSWORD_HASH_MAX];
     if (password_hash(password, pw_hash)) {
         reply_error(r, ERR_SERVER_BUSY, NULL, "too many password hashes at once; retry shortly");
         return;
     }
-    c.pw_hash = pw_hash;
-    store_rc rc = store_run(r->db, true, create_tx, &c);
+    c.password_hash = pw_hash;
+    store_rc rc = store_user_create(r->db, &c);
     if (c.taken) {
         reply_error(r, ERR_EMAIL_TAKEN, "/email", "an account with this email already exists");
         return;
@@ -62,6 +41,11 @@ void users_create(req *r)
     }
     c.u.id = c.id;
     reply_json(r, 201, user_json(&c.u));
+}
+
+void users_create(req *r)
+{
+    account_create(r, true);
 }
 
 struct list_ctx {

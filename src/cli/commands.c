@@ -12,29 +12,6 @@
 #include "util/clock.h"
 #include "util/tokens.h"
 
-struct add_ctx {
-    struct user u;
-    const char *pw_hash;
-    int64_t id;
-    bool taken;
-};
-
-static tx_rc add_tx(db *d, void *vctx)
-{
-    struct add_ctx *c = vctx;
-    db_rc rc = store_user_insert(d, &c->u, c->pw_hash, &c->id);
-    if (rc == DB_CONSTRAINT) {
-        c->taken = true;
-        return TX_ROLLBACK;
-    }
-    TX_CHECK(rc);
-    char detail[200];
-    snprintf(detail, sizeof detail, "{\"user_id\":%lld,\"role\":\"%s\",\"country\":\"%s\",\"via\":\"cli\"}",
-             (long long)c->id, c->u.role, c->u.country);
-    TX_CHECK(store_audit_append(d, c->u.created_at, 0, "user.create", c->u.email, detail));
-    return TX_COMMIT;
-}
-
 /* 0 created, 1 existed, -1 error (printed). */
 static int user_add(db *d, const char *email, const char *role, const char *country, const char *name,
                     const char *password, int64_t *id)
@@ -62,10 +39,10 @@ static int user_add(db *d, const char *email, const char *role, const char *coun
         fprintf(stderr, "fairlabel: password hashing failed\n");
         return -1;
     }
-    struct add_ctx c = {.pw_hash = pw_hash};
+    struct user_create c = {.password_hash = pw_hash, .action = "user.create", .via = "cli"};
     c.u = (struct user){.email = norm, .role = role, .country = country, .display_name = name ? name : norm,
                         .created_at = clock_now_ms()};
-    store_rc rc = store_run(d, true, add_tx, &c);
+    store_rc rc = store_user_create(d, &c);
     if (c.taken) return 1;
     if (rc != STORE_OK) {
         fprintf(stderr, "fairlabel: %s\n", db_errmsg(d));

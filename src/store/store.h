@@ -36,6 +36,15 @@ struct user {
     bool disabled;
 };
 db_rc store_user_insert(db *d, const struct user *u, const char *password_hash, int64_t *id_out);
+/* Creates a user and its audit entry in one transaction (its own store_run). taken is set when the
+ * email exists (STORE_ABORTED). actor_id < 0 records the new user as the actor (self sign-up). */
+struct user_create {
+    struct user u;
+    const char *password_hash, *action, *via;
+    int64_t actor_id, id;
+    bool taken;
+};
+store_rc store_user_create(db *d, struct user_create *c);
 db_rc store_user_by_email(db *d, arena *a, const char *email, struct user *u, const char **pw_hash);
 db_rc store_user_by_id(db *d, arena *a, int64_t id, struct user *u);
 db_rc store_user_list(db *d, arena *a, const char *role, int64_t after_id, int limit, struct user **items,

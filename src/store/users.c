@@ -1,4 +1,5 @@
 /* Users, sessions, API keys and login throttling. */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "store/store.h"
@@ -32,6 +33,29 @@ db_rc store_user_insert(db *d, const struct user *u, const char *password_hash, 
     db_rc rc = db_step(s);
     if (rc == DB_ROW) *id_out = db_col_i64(s, 0);
     return rc == DB_ROW ? DB_OK : rc;
+}
+
+static tx_rc user_create_tx(db *d, void *vctx)
+{
+    struct user_create *c = vctx;
+    db_rc rc = store_user_insert(d, &c->u, c->password_hash, &c->id);
+    if (rc == DB_CONSTRAINT) {
+        c->taken = true;
+        return TX_ROLLBACK;
+    }
+    TX_CHECK(rc);
+    char detail[200];
+    snprintf(detail, sizeof detail, "{\"user_id\":%lld,\"role\":\"%s\",\"country\":\"%s\",\"via\":\"%.64s\"}",
+             (long long)c->id, c->u.role, c->u.country, c->via);
+    TX_CHECK(store_audit_append(d, c->u.created_at, c->actor_id < 0 ? c->id : c->actor_id, c->action, c->u.email,
+                                detail));
+    return TX_COMMIT;
+}
+
+store_rc store_user_create(db *d, struct user_create *c)
+{
+    c->taken = false;
+    return store_run(d, true, user_create_tx, c);
 }
 
 db_rc store_user_by_email(db *d, arena *a, const char *email, struct user *u, const char **pw_hash)
