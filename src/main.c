@@ -136,6 +136,7 @@ static int cmd_serve(int argc, char **argv)
     db_close(d);
     struct server_config cfg = {
         .db_url = o.db, .listen = o.listen, .data_dir = o.data_dir, .threads = o.threads,
+        .hash_threads = env_int("FAIRLABEL_MAX_HASHES", 4),
         .login_max_failures = env_int("FAIRLABEL_LOGIN_MAX_FAILURES", 5),
         .login_max_failures_ip = env_int("FAIRLABEL_LOGIN_MAX_FAILURES_IP", 50),
         .login_window_ms = (int64_t)env_int("FAIRLABEL_LOGIN_WINDOW", 900) * 1000,

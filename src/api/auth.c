@@ -1,4 +1,5 @@
 /* Sign-up, sign-in, sign-out and caller identification (bearer tokens, API keys, cookies + CSRF). */
+#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -152,6 +153,7 @@ void auth_register(req *r)
 /* ---- sign-in with throttling ---- */
 
 struct login_ctx {
+    req *r;
     arena *a;
     const struct server_config *cfg;
     const char *email, *client, *acct_scope, *ip_scope;
@@ -161,6 +163,8 @@ struct login_ctx {
     bool user_found;
     struct user user;
     const char *pw_hash;
+    char *password; /* wiped once verified */
+    int verified;   /* password_verify's answer */
     /* write phase */
     bool success;
     const char *token_hash, *csrf_hash;
@@ -217,6 +221,15 @@ static void set_cookie(req *r, const char *name, const char *value, bool http_on
                                    (long long)max_age_s, http_only ? "; HttpOnly" : ""));
 }
 
+static void login_verify(void *arg)
+{
+    struct login_ctx *c = arg;
+    c->verified = c->user_found ? password_verify(c->pw_hash, c->password) : password_verify_dummy(c->password);
+    sodium_memzero(c->password, strlen(c->password));
+}
+
+static void login_finish(void *arg);
+
 void auth_login(req *r)
 {
     json_t *body;
@@ -224,63 +237,75 @@ void auth_login(req *r)
     static const char *const keys[] = {"email", "password", NULL};
     struct verr e;
     const char *email, *password;
-    if (!json_is_object(body) || !json_only_keys(body, keys, "", &e) ||
-        !json_req_string(body, "email", 1, 254, &email, &e) ||
+    if (!json_is_object(body)) {
+        reply_error(r, ERR_INVALID_FIELD, "", "the body must be a JSON object");
+        return;
+    }
+    if (!json_only_keys(body, keys, "", &e) || !json_req_string(body, "email", 1, 254, &email, &e) ||
         !json_req_string(body, "password", 1, 1024, &password, &e)) {
-        if (!json_is_object(body)) snprintf(e.field, sizeof e.field, "%s", "");
-        reply_error(r, ERR_INVALID_FIELD, e.field, "%s", json_is_object(body) ? e.detail : "expected an object");
+        reply_error(r, ERR_INVALID_FIELD, e.field, "%s", e.detail);
         return;
     }
     char *norm = arena_strdup(r->a, email);
     email_normalize(norm);
-    struct login_ctx c = {.a = r->a, .cfg = r->cfg, .email = norm, .client = r->client_addr,
-                          .now = clock_now_ms()};
-    c.acct_scope = arena_printf(r->a, "acct:%s", norm);
-    c.ip_scope = arena_printf(r->a, "ip:%s", r->client_addr);
-    store_rc rc = store_run(r->db, false, login_read_tx, &c);
+    struct login_ctx *c = arena_alloc(r->a, sizeof *c);
+    *c = (struct login_ctx){.r = r, .a = r->a, .cfg = r->cfg, .email = norm, .client = r->client_addr,
+                            .now = clock_now_ms(), .password = arena_strdup(r->a, password)};
+    c->acct_scope = arena_printf(r->a, "acct:%s", norm);
+    c->ip_scope = arena_printf(r->a, "ip:%s", r->client_addr);
+    store_rc rc = store_run(r->db, false, login_read_tx, c);
     if (rc != STORE_OK) {
         reply_store_failure(r, rc);
         return;
     }
-    int64_t locked = c.acct.locked_until > c.ip.locked_until ? c.acct.locked_until : c.ip.locked_until;
-    if (locked > c.now) {
-        int64_t wait_s = (locked - c.now + 999) / 1000;
+    int64_t locked = c->acct.locked_until > c->ip.locked_until ? c->acct.locked_until : c->ip.locked_until;
+    if (locked > c->now) {
+        int64_t wait_s = (locked - c->now + 999) / 1000;
         evhttp_add_header(evhttp_request_get_output_headers(r->ev), "Retry-After",
                           arena_printf(r->a, "%lld", (long long)wait_s));
         reply_error(r, ERR_LOGIN_THROTTLED, NULL, "too many failed sign-ins; try again in %lld seconds",
                     (long long)wait_s);
         return;
     }
-    /* Verify against a stand-in hash when the account does not exist, so timing does not tell. */
-    int ok = c.user_found ? password_verify(c.pw_hash, password) : password_verify_dummy(password);
-    if (ok == -2) {
+    /* argon2id takes a quarter second: it runs on the hashing threads, not on this event loop. */
+    req_offload(r, login_verify, login_finish, c);
+}
+
+static void login_finish(void *arg)
+{
+    struct login_ctx *c = arg;
+    req *r = c->r;
+    if (!req_resume(r)) return;
+    if (c->verified == -2) {
         reply_error(r, ERR_SERVER_BUSY, NULL, "too many sign-ins at once; retry shortly");
+        req_pending_end(r);
         return;
     }
-    c.success = ok == 1 && c.user_found && !c.user.disabled;
+    /* The account is checked for the time "now" of the attempt's start, and the write happens now. */
+    c->now = clock_now_ms();
+    c->success = c->verified == 1 && c->user_found && !c->user.disabled;
     char token[TOKEN_TEXT_MAX], csrf[TOKEN_TEXT_MAX], th[TOKEN_HASH_HEX], ch[TOKEN_HASH_HEX];
-    if (c.success) {
+    if (c->success) {
         token_new("", token);
         token_new("", csrf);
         token_hash(token, th);
         token_hash(csrf, ch);
-        c.token_hash = th;
-        c.csrf_hash = ch;
+        c->token_hash = th;
+        c->csrf_hash = ch;
     }
-    rc = store_run(r->db, true, login_write_tx, &c);
+    store_rc rc = store_run(r->db, true, login_write_tx, c);
     if (rc != STORE_OK) {
         reply_store_failure(r, rc);
-        return;
-    }
-    if (!c.success) {
+    } else if (!c->success) {
         reply_error(r, ERR_AUTH_BAD_CREDENTIALS, NULL, "the email or password is wrong");
-        return;
+    } else {
+        int64_t ttl_s = r->cfg->session_ttl_ms / 1000;
+        set_cookie(r, SESSION_COOKIE, token, true, ttl_s);
+        set_cookie(r, CSRF_COOKIE, csrf, false, ttl_s);
+        reply_json(r, 200, json_pack("{s:s, s:s, s:o, s:o}", "token", token, "csrf_token", csrf, "expires_at",
+                                     json_time(c->now + r->cfg->session_ttl_ms), "user", user_json(&c->user)));
     }
-    int64_t ttl_s = r->cfg->session_ttl_ms / 1000;
-    set_cookie(r, SESSION_COOKIE, token, true, ttl_s);
-    set_cookie(r, CSRF_COOKIE, csrf, false, ttl_s);
-    reply_json(r, 200, json_pack("{s:s, s:s, s:o, s:o}", "token", token, "csrf_token", csrf, "expires_at",
-                                 json_time(c.now + r->cfg->session_ttl_ms), "user", user_json(&c.user)));
+    req_pending_end(r);
 }
 
 struct logout_ctx {

@@ -278,7 +278,7 @@ static void export_render(struct export_state *s)
 
 static void export_free(struct export_state *s)
 {
-    req_stream_end(s->r);
+    req_pending_end(s->r);
     evbuffer_free(s->out);
     free(s);
 }
@@ -360,7 +360,7 @@ void projects_export(req *r)
                       arena_printf(r->a, "attachment; filename=\"project-%lld.jsonl\"", (long long)c.p.id));
     r->status = 200;
     r->replied = true;
-    r->streaming = true;
+    r->pending = true;
     evhttp_connection_set_closecb(s->conn, export_closed, s);
     evhttp_send_reply_start(r->ev, 200, "OK");
     struct timeval now = {0, 0};

@@ -1,5 +1,7 @@
 /* Admin user management: create accounts of any role, list them. */
+#include <sodium.h>
 #include <stdio.h>
+#include <string.h>
 #include <stdlib.h>
 
 #include "api/api.h"
@@ -15,32 +17,56 @@ json_t *user_json(const struct user *u)
                      json_time(u->created_at));
 }
 
+struct account_job {
+    req *r;
+    struct user_create c;
+    char *password;
+    char pw_hash[PASSWORD_HASH_MAX];
+    int hashed;
+};
+
+static void account_hash(void *arg)
+{
+    struct account_job *j = arg;
+    j->hashed = password_hash(j->password, j->pw_hash);
+    sodium_memzero(j->password, strlen(j->password));
+}
+
+static void account_store(void *arg)
+{
+    struct account_job *j = arg;
+    req *r = j->r;
+    if (!req_resume(r)) return;
+    if (j->hashed) {
+        reply_error(r, ERR_SERVER_BUSY, NULL, "too many password hashes at once; retry shortly");
+        req_pending_end(r);
+        return;
+    }
+    store_rc rc = store_user_create(r->db, &j->c);
+    if (j->c.taken) {
+        reply_error(r, ERR_EMAIL_TAKEN, "/email", "an account with this email already exists");
+    } else if (rc != STORE_OK) {
+        reply_store_failure(r, rc);
+    } else {
+        j->c.u.id = j->c.id;
+        reply_json(r, 201, user_json(&j->c.u));
+    }
+    req_pending_end(r);
+}
+
 void account_create(req *r, bool by_admin)
 {
     json_t *body;
     if (req_json_body(r, &body) != RES_OK) return;
-    struct user_create c = {.actor_id = by_admin ? r->user.id : -1,
-                            .action = by_admin ? "user.create" : "user.register",
-                            .via = by_admin ? "api" : r->client_addr};
+    struct account_job *j = arena_alloc(r->a, sizeof *j);
+    j->r = r;
+    j->c = (struct user_create){.actor_id = by_admin ? r->user.id : -1,
+                                .action = by_admin ? "user.create" : "user.register",
+                                .via = by_admin ? "api" : r->client_addr, .password_hash = j->pw_hash};
     const char *password;
-    if (!account_fields(r, body, by_admin, &c.u, &password)) return;
-    char pw_hash[PASSWORD_HASH_MAX];
-    if (password_hash(password, pw_hash)) {
-        reply_error(r, ERR_SERVER_BUSY, NULL, "too many password hashes at once; retry shortly");
-        return;
-    }
-    c.password_hash = pw_hash;
-    store_rc rc = store_user_create(r->db, &c);
-    if (c.taken) {
-        reply_error(r, ERR_EMAIL_TAKEN, "/email", "an account with this email already exists");
-        return;
-    }
-    if (rc != STORE_OK) {
-        reply_store_failure(r, rc);
-        return;
-    }
-    c.u.id = c.id;
-    reply_json(r, 201, user_json(&c.u));
+    if (!account_fields(r, body, by_admin, &j->c.u, &password)) return;
+    j->password = arena_strdup(r->a, password);
+    req_offload(r, account_hash, account_store, j);
 }
 
 void users_create(req *r)

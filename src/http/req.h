@@ -26,7 +26,7 @@ unsigned role_bit(const char *role);
 
 struct server_config {
     const char *db_url, *listen, *data_dir;
-    int threads;
+    int threads, hash_threads;
     int login_max_failures, login_max_failures_ip;
     int64_t login_window_ms, session_ttl_ms;
 };
@@ -66,7 +66,8 @@ struct req {
     const char *client_addr;
     uint64_t started_ns;
     int status;
-    bool replied, streaming;
+    struct event_base *base;
+    bool replied, pending, gone;
 };
 
 /* Tri-state for helpers that may already have replied (Taler style). */
@@ -78,9 +79,17 @@ const char *req_query(req *r, const char *name);
 /* Reads ?after_id= and ?limit= (1..max, default dflt); replies 400 itself when malformed. */
 res req_page(req *r, int64_t *after, int *limit, int dflt, int max);
 const char *req_header(req *r, const char *name);
-/* Ends a request the handler kept open (streaming): access log and arena. */
+/* Ends a request: access log and arena. */
 void req_finish(req *r);
-/* A handler that set r->streaming calls this once its last chunk is sent or the peer is gone. */
-void req_stream_end(req *r);
+/* A handler that replies later (after pool work, or streaming) sets r->pending; it then calls
+ * req_pending_end once, after its reply or when the peer is gone. Shutdown waits for these. */
+void req_pending_end(req *r);
+/* For work finished off the loop: req_defer before handing r away; req_resume when back on the
+ * loop returns false when the client disconnected meanwhile (r is then finished: do not touch it). */
+void req_defer(req *r);
+bool req_resume(req *r);
+/* Runs work(arg) on the worker pool, then done(arg) back on this loop; done starts with req_resume
+ * and ends with req_pending_end. When the pool's queue is full it replies 503 itself. */
+void req_offload(req *r, void (*work)(void *), void (*done)(void *), void *arg);
 
 #endif

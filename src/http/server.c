@@ -25,6 +25,7 @@
 #include "util/clock.h"
 #include "util/log.h"
 #include "util/tokens.h"
+#include "util/workpool.h"
 
 #define URI_MAX 4096
 #define HEADERS_MAX (16 * 1024)
@@ -41,7 +42,7 @@ struct worker {
     db *db;
     int fd;
     uint64_t seq;
-    int streaming; /* replies still being sent (exports) */
+    int pending; /* requests whose handler replies later (hashing, streaming exports) */
     uint64_t stop_deadline_ns;
     struct event *stop_ev;
     int failed;
@@ -145,6 +146,7 @@ static void dispatch(struct evhttp_request *ev, void *arg)
     r->ev = ev;
     r->cfg = w->cfg;
     r->db = w->db;
+    r->base = w->base;
     r->started_ns = clock_mono_ns();
     r->method = evhttp_request_get_command(ev);
     r->query.tqh_first = NULL; /* TAILQ_INIT */
@@ -215,8 +217,8 @@ static void dispatch(struct evhttp_request *ev, void *arg)
         goto done;
     }
     r->route->handler(r);
-    if (r->streaming) {
-        w->streaming++;
+    if (r->pending) {
+        w->pending++;
         return;
     }
     if (!r->replied) reply_error(r, ERR_INTERNAL, NULL, "the handler sent no reply");
@@ -226,10 +228,41 @@ done:
 
 static _Thread_local struct worker *current_worker;
 
-void req_stream_end(req *r)
+void req_pending_end(req *r)
 {
-    if (current_worker) current_worker->streaming--;
+    if (current_worker) current_worker->pending--;
     req_finish(r);
+}
+
+static void deferred_peer_gone(struct evhttp_connection *conn, void *arg)
+{
+    (void)conn;
+    ((req *)arg)->gone = true;
+}
+
+void req_defer(req *r)
+{
+    r->pending = true;
+    evhttp_connection_set_closecb(evhttp_request_get_connection(r->ev), deferred_peer_gone, r);
+}
+
+bool req_resume(req *r)
+{
+    if (r->gone) {
+        req_pending_end(r);
+        return false;
+    }
+    evhttp_connection_set_closecb(evhttp_request_get_connection(r->ev), NULL, NULL);
+    return true;
+}
+
+void req_offload(req *r, void (*work)(void *), void (*done)(void *), void *arg)
+{
+    req_defer(r);
+    if (workpool_submit(r->base, work, done, arg) == 0) return;
+    req_resume(r);
+    r->pending = false;
+    reply_error(r, ERR_SERVER_BUSY, NULL, "the server is busy hashing passwords; retry shortly");
 }
 
 static void stop_check(evutil_socket_t fd, short what, void *arg)
@@ -241,7 +274,7 @@ static void stop_check(evutil_socket_t fd, short what, void *arg)
         evhttp_del_accept_socket(w->http, w->bound);
         w->bound = NULL;
     }
-    if (w->streaming <= 0 || clock_mono_ns() > w->stop_deadline_ns) {
+    if (w->pending <= 0 || clock_mono_ns() > w->stop_deadline_ns) {
         event_base_loopbreak(w->base);
         return;
     }
@@ -354,6 +387,10 @@ int server_run(const struct server_config *cfg)
             return 1;
         }
     }
+    if (workpool_start(cfg->hash_threads > 0 ? cfg->hash_threads : 2, 1024)) {
+        log_msg("fairlabel: cannot start the hashing threads");
+        return 1;
+    }
     for (int i = 0; i < n; i++) pthread_create(&ws[i].thread, NULL, worker_main, &ws[i]);
     log_msg("fairlabel: listening on http://%s", bound);
 
@@ -365,10 +402,9 @@ int server_run(const struct server_config *cfg)
         ws[i].stop_deadline_ns = deadline;
         event_active(ws[i].stop_ev, EV_TIMEOUT, 0);
     }
-    for (int i = 0; i < n; i++) {
-        pthread_join(ws[i].thread, NULL);
-        worker_teardown(&ws[i]);
-    }
+    for (int i = 0; i < n; i++) pthread_join(ws[i].thread, NULL);
+    workpool_stop();
+    for (int i = 0; i < n; i++) worker_teardown(&ws[i]);
     free(ws);
     close(fd);
     log_msg("fairlabel: stopped");
