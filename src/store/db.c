@@ -1,6 +1,7 @@
 /* Dispatch from the neutral db API to the SQLite or PostgreSQL backend (see db.h). */
 #include "store/db_impl.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,6 +65,19 @@ db_rc db_exec_sql(db *d, const char *sql)
     return d->kind == DB_PG ? dbp_exec(d, sql) : dbs_exec(d, sql);
 }
 
+/* One writer at a time per process on SQLite, queued on a mutex: SQLite's own busy handler polls
+ * with sleeps of up to 100 ms, which put multi-second tails on contended writes. Other processes
+ * sharing the file still meet busy_timeout. */
+static pthread_mutex_t sqlite_writer = PTHREAD_MUTEX_INITIALIZER;
+
+static void writer_release(db *d)
+{
+    if (d->holds_writer) {
+        d->holds_writer = false;
+        pthread_mutex_unlock(&sqlite_writer);
+    }
+}
+
 db_rc db_begin(db *d, bool write)
 {
     /* After a PostgreSQL restart the connection is re-made and statements prepared again. */
@@ -76,8 +90,15 @@ db_rc db_begin(db *d, bool write)
     }
     /* SQLite: take the write lock up front so a transaction never fails to upgrade midway. */
     const char *sql = d->kind == DB_PG ? "BEGIN" : (write ? "BEGIN IMMEDIATE" : "BEGIN");
+    if (d->kind == DB_SQLITE && write) {
+        pthread_mutex_lock(&sqlite_writer);
+        d->holds_writer = true;
+    }
     db_rc rc = db_exec_sql(d, sql);
-    if (rc == DB_OK) d->in_tx = true;
+    if (rc == DB_OK)
+        d->in_tx = true;
+    else
+        writer_release(d);
     return rc;
 }
 
@@ -92,7 +113,10 @@ db_rc db_commit(db *d)
 {
     reset_all(d);
     db_rc rc = db_exec_sql(d, "COMMIT");
-    if (rc == DB_OK) d->in_tx = false;
+    if (rc == DB_OK) {
+        d->in_tx = false;
+        writer_release(d);
+    }
     return rc;
 }
 
@@ -101,6 +125,7 @@ void db_rollback(db *d)
     reset_all(d);
     db_exec_sql(d, "ROLLBACK");
     d->in_tx = false;
+    writer_release(d);
 }
 
 db_stmt *db_q(db *d, query_id q)

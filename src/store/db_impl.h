@@ -9,7 +9,7 @@ struct db {
     db_kind kind;
     void *conn;
     db_stmt *stmts[Q__COUNT];
-    bool in_tx;
+    bool in_tx, holds_writer;
     char err[256];
 };
 
