@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=${1:-build}
 shift || true
-files=$( (find web -type f; ls src/store/migrations) | sort | sha1sum | cut -c1-40)
+files=$( (find web src -type f; ls tests/unit) | sort | sha1sum | cut -c1-40)
 if [ ! -f "$dir/build.ninja" ]; then
   meson setup "$dir" "$@" >/dev/null
 elif [ "$(cat "$dir/.embedded-files" 2>/dev/null)" != "$files" ]; then
