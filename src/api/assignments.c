@@ -4,6 +4,7 @@
 
 #include "api/api.h"
 #include "api/project_access.h"
+#include "core/schema.h"
 #include "core/validate.h"
 #include "http/reply.h"
 #include "util/clock.h"
@@ -73,18 +74,19 @@ void assignments_claim(req *r)
         return;
     }
     json_t *data = json_loads(c.c.data_json, 0, NULL);
+    json_t *predictions = c.c.predictions_json ? json_loads(c.c.predictions_json, 0, NULL) : NULL;
     json_t *schema = json_loads(c.p.schema_json, 0, NULL);
     json_t *labels = json_incref(json_object_get(schema, "labels"));
-    json_decref(schema);
     reply_json(r, 200,
-               json_pack("{s:I, s:s, s:o, s:{s:I, s:o, s:o}, s:{s:I, s:s, s:s, s:s, s:o, s:I, s:s, s:I}}",
+               json_pack("{s:I, s:s, s:o, s:{s:I, s:o, s:o, s:o}, s:{s:I, s:s, s:s, s:s, s:o, s:o, s:I, s:s, s:I}}",
                          "assignment_id", (json_int_t)c.c.assignment_id, "lease_token", token, "expires_at",
                          json_time(c.c.expires_at), "task", "id", (json_int_t)c.c.task_id, "external_id",
                          c.c.external_id ? json_string(c.c.external_id) : json_null(), "data",
-                         data ? data : json_null(), "project", "id", (json_int_t)c.p.id, "name", c.p.name,
-                         "instructions", c.p.instructions, "kind", c.p.kind, "labels", labels ? labels : json_array(),
-                         "reward_micros", (json_int_t)c.p.reward_micros, "currency", c.p.currency,
-                         "estimated_seconds", (json_int_t)c.p.estimated_seconds));
+                         data ? data : json_null(), "predictions", predictions ? predictions : json_null(),
+                         "project", "id", (json_int_t)c.p.id, "name", c.p.name, "instructions", c.p.instructions,
+                         "kind", c.p.kind, "schema", schema ? schema : json_object(), "labels",
+                         labels ? labels : json_array(), "reward_micros", (json_int_t)c.p.reward_micros,
+                         "currency", c.p.currency, "estimated_seconds", (json_int_t)c.p.estimated_seconds));
 }
 
 /* Loads the assignment; 404 unless it belongs to the caller. */
@@ -110,7 +112,12 @@ static tx_rc submit_tx(db *d, void *vctx)
         c->err = ERR_ASSIGNMENT_ALREADY_SUBMITTED;
         return TX_ROLLBACK;
     }
-    if (!validate_answer(c->answer, c->as.schema_json, &c->verr)) {
+    enum project_kind kind;
+    json_t *schema = json_loads(c->as.schema_json, 0, NULL), *data = json_loads(c->as.data_json, 0, NULL);
+    bool valid = kind_parse(c->as.kind, &kind) && answer_check(kind, schema, data, c->answer, "/answer", &c->verr);
+    json_decref(schema);
+    json_decref(data);
+    if (!valid) {
         c->err = ERR_INVALID_FIELD;
         return TX_ROLLBACK;
     }
@@ -179,8 +186,8 @@ void assignments_submit(req *r)
         c.idem_key = header_key;
     }
     c.answer = json_object_get(body, "answer");
-    if (!validate_answer(c.answer, NULL, &e)) {
-        reply_error(r, ERR_INVALID_FIELD, e.field, "%s", e.detail);
+    if (!json_is_object(c.answer)) {
+        reply_error(r, ERR_INVALID_FIELD, "/answer", "/answer %s", c.answer ? "must be an object" : "is required");
         return;
     }
     c.answer_json = arena_strdup(r->a, "");

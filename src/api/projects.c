@@ -7,6 +7,7 @@
 
 #include "api/api.h"
 #include "api/project_access.h"
+#include "core/schema.h"
 #include "core/validate.h"
 #include "http/reply.h"
 #include "util/clock.h"
@@ -27,10 +28,10 @@ json_t *project_json(const struct project *p)
 {
     json_t *schema = json_loads(p->schema_json, 0, NULL);
     json_t *labels = json_incref(json_object_get(schema, "labels"));
-    json_decref(schema);
-    return json_pack("{s:I, s:I, s:s, s:s, s:s, s:o, s:I, s:s, s:I, s:I, s:I, s:s, s:I, s:I, s:o}", "id",
+    return json_pack("{s:I, s:I, s:s, s:s, s:s, s:o, s:o, s:I, s:s, s:I, s:I, s:I, s:s, s:I, s:I, s:o}", "id",
                      (json_int_t)p->id, "owner_id", (json_int_t)p->owner_id, "name", p->name, "instructions",
-                     p->instructions, "kind", p->kind, "labels", labels ? labels : json_array(), "reward_micros",
+                     p->instructions, "kind", p->kind, "schema", schema ? schema : json_object(), "labels",
+                     labels ? labels : json_array(), "reward_micros",
                      (json_int_t)p->reward_micros, "currency", p->currency, "estimated_seconds",
                      (json_int_t)p->estimated_seconds, "overlap", (json_int_t)p->overlap, "lease_seconds",
                      (json_int_t)p->lease_seconds, "status", p->status, "task_count", (json_int_t)p->task_count,
@@ -73,7 +74,7 @@ void projects_create(req *r)
     arena_defer(r->a, free, schema);
     struct project_ctx c = {.r = r, .now = clock_now_ms()};
     c.p = (struct project){.owner_id = r->user.id, .name = in.name, .instructions = in.instructions,
-                           .kind = in.kind, .schema_json = schema, .reward_micros = in.reward_micros,
+                           .kind = kind_name(in.kind), .schema_json = schema, .reward_micros = in.reward_micros,
                            .currency = in.currency, .estimated_seconds = in.estimated_seconds,
                            .overlap = in.overlap, .lease_seconds = in.lease_seconds, .status = "draft",
                            .created_at = c.now, .updated_at = c.now};

@@ -109,7 +109,7 @@ static tx_rc demo_project_tx(db *d, void *vctx)
                         .instructions = "Read the product review and choose the sentiment it expresses. "
                                         "Keys 1-3 pick a label, Enter submits.",
                         .kind = "text_classification",
-                        .schema_json = "{\"labels\":[\"positive\",\"negative\",\"neutral\"]}",
+                        .schema_json = "{\"labels\":[\"positive\",\"negative\",\"neutral\"],\"multiple\":false}",
                         .reward_micros = 20000, .currency = "USD", .estimated_seconds = 15, .overlap = 2,
                         .lease_seconds = 600};
     TX_CHECK(store_project_insert(d, &p, now, &c->project_id));
@@ -119,7 +119,7 @@ static tx_rc demo_project_tx(db *d, void *vctx)
         char *dj = json_dumps(data, JSON_COMPACT);
         char ext[32];
         snprintf(ext, sizeof ext, "review-%02d", i + 1);
-        db_rc rc = store_task_insert(d, c->project_id, ext, dj, p.overlap, now);
+        db_rc rc = store_task_insert(d, c->project_id, ext, dj, NULL, p.overlap, now, NULL);
         free(dj);
         json_decref(data);
         TX_CHECK(rc);

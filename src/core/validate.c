@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/country.h"
+#include "core/schema.h"
 
 static bool fail(struct verr *e, const char *field, const char *fmt, const char *arg)
 {
@@ -126,33 +127,42 @@ bool json_only_keys(json_t *obj, const char *const *allowed, const char *prefix,
 
 bool validate_project_input(json_t *body, struct project_input *p, struct verr *e)
 {
-    static const char *const keys[] = {"name", "instructions", "kind", "labels", "reward_micros", "currency",
-                                       "estimated_seconds", "overlap", "lease_seconds", NULL};
+    static const char *const keys[] = {"name", "instructions", "kind", "schema", "labels", "reward_micros",
+                                       "currency", "estimated_seconds", "overlap", "lease_seconds", NULL};
+    const char *kind;
     if (!json_is_object(body)) return fail(e, "", "the body must be a JSON object%s", "");
     if (!json_only_keys(body, keys, "", e)) return false;
     if (!json_req_string(body, "name", 1, 200, &p->name, e)) return false;
     if (!json_opt_string(body, "instructions", 20000, "", &p->instructions, e)) return false;
-    if (!json_req_string(body, "kind", 1, 64, &p->kind, e)) return false;
-    if (strcmp(p->kind, "text_classification"))
-        return fail(e, "/kind", "kind must be \"text_classification\" (got \"%.64s\")", p->kind);
-    p->labels = json_object_get(body, "labels");
-    if (!p->labels) return fail(e, "/labels", "labels is required%s", "");
-    if (!json_is_array(p->labels)) return fail(e, "/labels", "labels must be an array of strings%s", "");
-    size_t n = json_array_size(p->labels);
-    if (n < 2 || n > 50) return fail(e, "/labels", "labels must have between 2 and 50 entries%s", "");
-    for (size_t i = 0; i < n; i++) {
-        json_t *l = json_array_get(p->labels, i);
-        char field[32];
-        snprintf(field, sizeof field, "/labels/%zu", i);
-        if (!json_is_string(l)) return fail(e, field, "each label must be a string%s", "");
-        const char *s = json_string_value(l);
-        size_t len = utf8_length(s);
-        if (len < 1 || len > 100 || strlen(s) != json_string_length(l))
-            return fail(e, field, "each label must have 1 to 100 characters%s", "");
-        for (size_t j = 0; j < i; j++)
-            if (!strcmp(s, json_string_value(json_array_get(p->labels, j))))
-                return fail(e, field, "label \"%.100s\" appears twice", s);
+    if (!json_req_string(body, "kind", 1, 64, &kind, e)) return false;
+    if (!kind_parse(kind, &p->kind))
+        return fail(e, "/kind", "kind must be one of " KIND_NAMES " (got \"%.64s\")", kind);
+    json_t *schema = json_object_get(body, "schema"), *labels = json_object_get(body, "labels");
+    if (labels && p->kind != KIND_TEXT_CLASSIFICATION)
+        return fail(e, "/labels", "labels is only for text_classification; put the %s schema in \"schema\"", kind);
+    if (labels && schema) return fail(e, "/labels", "give either labels or schema, not both%s", "");
+    if (labels) {
+        /* The foundation's form: top-level labels. Errors keep pointing at /labels. */
+        json_t *wrapped = json_pack("{sO}", "labels", labels);
+        json_t *norm = schema_check(p->kind, wrapped, e);
+        json_decref(wrapped);
+        if (!norm) {
+            if (!strncmp(e->field, "/schema/labels", 14)) {
+                /* "/schema/labels…" → "/labels…": drop the "/schema" prefix in place. */
+                memmove(e->field, e->field + 7, strlen(e->field + 7) + 1);
+            }
+            return false;
+        }
+        json_object_set_new(body, "schema", norm);
+    } else {
+        if (!schema && p->kind == KIND_TEXT_CLASSIFICATION)
+            return fail(e, "/labels", "labels is required (or a schema, see docs/kinds.md)%s", "");
+        if (!schema) return fail(e, "/schema", "schema is required for %s (see docs/kinds.md)", kind);
+        json_t *norm = schema_check(p->kind, schema, e);
+        if (!norm) return false;
+        json_object_set_new(body, "schema", norm);
     }
+    p->schema = json_object_get(body, "schema");
     if (!json_req_int(body, "reward_micros", 0, 1000000000000LL, &p->reward_micros, e)) return false;
     if (!json_req_string(body, "currency", 3, 3, &p->currency, e)) return false;
     if (!currency_code_valid(p->currency))
@@ -165,33 +175,27 @@ bool validate_project_input(json_t *body, struct project_input *p, struct verr *
 
 char *project_schema_json(const struct project_input *p)
 {
-    json_t *schema = json_pack("{sO}", "labels", p->labels);
-    char *s = schema ? json_dumps(schema, JSON_COMPACT) : NULL;
-    json_decref(schema);
-    return s;
+    return json_dumps(p->schema, JSON_COMPACT);
 }
 
-bool validate_task_line(const char *line, size_t len, json_t **root, json_t **data, const char **external_id,
-                        struct verr *e)
+bool task_line_parse(const char *line, size_t len, json_t **root, struct verr *e)
 {
-    static const char *const keys[] = {"data", "external_id", NULL};
     json_error_t jerr;
-    *root = NULL;
-    json_t *j = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
-    if (!j) return fail(e, "", "not valid JSON: %s", jerr.text);
-    *root = j;
-    if (!json_is_object(j)) return fail(e, "", "each line must be a JSON object%s", "");
-    if (!json_only_keys(j, keys, "", e)) return false;
-    json_t *d = json_object_get(j, "data");
+    *root = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!*root) return fail(e, "", "not valid JSON: %s", jerr.text);
+    if (!json_is_object(*root)) return fail(e, "", "each line must be a JSON object%s", "");
+    return true;
+}
+
+bool task_line_check(enum project_kind kind, json_t *schema, json_t *root, json_t **data, const char **external_id,
+                     json_t **predictions, struct verr *e)
+{
+    static const char *const keys[] = {"data", "external_id", "predictions", NULL};
+    if (!json_only_keys(root, keys, "", e)) return false;
+    json_t *d = json_object_get(root, "data");
     if (!d) return fail(e, "/data", "data is required%s", "");
-    if (!json_is_object(d)) return fail(e, "/data", "data must be an object%s", "");
-    json_t *t = json_object_get(d, "text");
-    if (!t) return fail(e, "/data/text", "data.text is required%s", "");
-    if (!json_is_string(t)) return fail(e, "/data/text", "data.text must be a string%s", "");
-    size_t chars = utf8_length(json_string_value(t));
-    if (chars < 1 || chars > TASK_TEXT_MAX_CHARS || strlen(json_string_value(t)) != json_string_length(t))
-        return fail(e, "/data/text", "data.text must have 1 to 100000 characters%s", "");
-    json_t *x = json_object_get(j, "external_id");
+    if (!task_data_check(kind, schema, d, e)) return false;
+    json_t *x = json_object_get(root, "external_id");
     *external_id = NULL;
     if (x && !json_is_null(x)) {
         if (!json_is_string(x) || json_string_length(x) < 1 || json_string_length(x) > 200 ||
@@ -199,28 +203,9 @@ bool validate_task_line(const char *line, size_t len, json_t **root, json_t **da
             return fail(e, "/external_id", "external_id must be a string of 1 to 200 bytes%s", "");
         *external_id = json_string_value(x);
     }
+    json_t *pred = json_object_get(root, "predictions");
+    *predictions = pred && !json_is_null(pred) ? pred : NULL;
+    if (*predictions && !answer_check(kind, schema, d, *predictions, "/predictions", e)) return false;
     *data = d;
-    return true;
-}
-
-bool validate_answer(json_t *answer, const char *schema_json, struct verr *e)
-{
-    static const char *const keys[] = {"label", NULL};
-    if (!answer) return fail(e, "/answer", "answer is required%s", "");
-    if (!json_is_object(answer)) return fail(e, "/answer", "answer must be an object%s", "");
-    if (!json_only_keys(answer, keys, "/answer", e)) return false;
-    json_t *label = json_object_get(answer, "label");
-    if (!label) return fail(e, "/answer/label", "answer.label is required%s", "");
-    if (!json_is_string(label)) return fail(e, "/answer/label", "answer.label must be a string%s", "");
-    if (!schema_json) return true;
-    json_t *schema = json_loads(schema_json, 0, NULL);
-    json_t *labels = json_object_get(schema, "labels");
-    bool found = false;
-    for (size_t i = 0; i < json_array_size(labels) && !found; i++)
-        found = json_equal(json_array_get(labels, i), label);
-    json_decref(schema);
-    if (!found)
-        return fail(e, "/answer/label", "answer.label \"%.100s\" is not one of the project's labels",
-                    json_string_value(label));
     return true;
 }

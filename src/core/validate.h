@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/schema_kind.h"
+
 struct verr {
     char field[128];
     char detail[256];
@@ -31,23 +33,24 @@ bool json_opt_int(json_t *obj, const char *name, int64_t min, int64_t max, int64
 bool json_only_keys(json_t *obj, const char *const *allowed, const char *prefix, struct verr *e);
 
 struct project_input {
-    const char *name, *instructions, *kind, *currency;
-    json_t *labels; /* borrowed from the body */
+    const char *name, *instructions, *currency;
+    enum project_kind kind;
+    json_t *schema; /* the normalised schema, owned by the body it came from */
     int64_t reward_micros, estimated_seconds, overlap, lease_seconds;
 };
+/* Checks a project body, its kind and schema (a text_classification project may give top-level
+ * "labels" instead of a schema). Stores the normalised schema back into body["schema"]. */
 bool validate_project_input(json_t *body, struct project_input *p, struct verr *e);
-/* The stored label schema for a text_classification project: {"labels":[…]}. Caller frees. */
+/* The stored schema JSON; the caller frees it. */
 char *project_schema_json(const struct project_input *p);
 
-/* One NDJSON import line of a text_classification project. *root receives the parsed line (or NULL)
- * and the caller releases it, also on failure; *data and *external_id (NULL when absent) are
- * borrowed from *root. */
+/* NDJSON import: one line parsed (*root, released by the caller, also on failure) … */
+#define TASK_LINE_KEYS "data, external_id, predictions"
 #define TASK_TEXT_MAX_CHARS 100000
-bool validate_task_line(const char *line, size_t len, json_t **root, json_t **data, const char **external_id,
-                        struct verr *e);
-
-/* An answer against the project's stored schema, e.g. {"label":"positive"}; with schema_json NULL
- * only its shape is checked. */
-bool validate_answer(json_t *answer, const char *schema_json, struct verr *e);
+bool task_line_parse(const char *line, size_t len, json_t **root, struct verr *e);
+/* … then checked for the project's kind. *data, *external_id (NULL when absent) and *predictions
+ * (NULL when absent) are borrowed from root. */
+bool task_line_check(enum project_kind kind, json_t *schema, json_t *root, json_t **data, const char **external_id,
+                     json_t **predictions, struct verr *e);
 
 #endif

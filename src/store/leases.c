@@ -73,6 +73,7 @@ db_rc store_lease_claim(db *d, arena *a, int64_t project_id, int64_t worker_id, 
     if (rc != DB_ROW) return rc == DB_DONE ? DB_ERROR : rc;
     c->external_id = dup_col(a, s, 1);
     c->data_json = dup_col(a, s, 2);
+    c->predictions_json = dup_col(a, s, 3);
     return DB_ROW;
 }
 
@@ -91,6 +92,8 @@ db_rc store_assignment_get(db *d, arena *a, int64_t id, struct assignment *out)
     out->submitted_at = db_col_null(s, 6) ? 0 : db_col_i64(s, 6);
     out->idempotency_key = dup_col(a, s, 7);
     out->schema_json = dup_col(a, s, 8);
+    out->kind = dup_col(a, s, 9);
+    out->data_json = dup_col(a, s, 10);
     return DB_ROW;
 }
 

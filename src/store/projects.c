@@ -92,7 +92,7 @@ db_rc store_project_add_tasks(db *d, int64_t id, int64_t n, int64_t now)
 }
 
 db_rc store_task_insert(db *d, int64_t project_id, const char *external_id, const char *data_json,
-                        int64_t overlap, int64_t now)
+                        const char *predictions_json, int64_t overlap, int64_t now, int64_t *id_out)
 {
     db_stmt *s = db_q(d, Q_TASK_INSERT);
     db_bind_i64(s, 1, project_id);
@@ -100,7 +100,11 @@ db_rc store_task_insert(db *d, int64_t project_id, const char *external_id, cons
     db_bind_text(s, 3, data_json);
     db_bind_i64(s, 4, overlap);
     db_bind_i64(s, 5, now);
-    return db_run(s);
+    db_bind_text(s, 6, predictions_json);
+    db_rc rc = db_step(s);
+    if (rc != DB_ROW) return rc == DB_DONE ? DB_ERROR : rc;
+    if (id_out) *id_out = db_col_i64(s, 0);
+    return DB_OK;
 }
 
 db_rc store_project_leases_active(db *d, int64_t project_id, int64_t now, int64_t *out)
@@ -128,6 +132,7 @@ db_rc store_export_tasks(db *d, arena *a, int64_t project_id, int64_t after_id, 
         t->id = db_col_i64(s, 0);
         t->external_id = dup_col(a, s, 1);
         t->data_json = dup_col(a, s, 2);
+        t->predictions_json = dup_col(a, s, 3);
     }
     return rc == DB_ROW ? DB_DONE : rc;
 }

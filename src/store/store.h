@@ -88,14 +88,16 @@ db_rc store_project_list(db *d, arena *a, enum project_filter f, int64_t owner_i
                          int64_t after_id, int limit, struct project **items, int *n);
 db_rc store_project_set_status(db *d, int64_t id, const char *status, int64_t now);
 db_rc store_project_add_tasks(db *d, int64_t id, int64_t n, int64_t now);
+/* predictions_json may be NULL; *id_out receives the new task's id (may be NULL). */
 db_rc store_task_insert(db *d, int64_t project_id, const char *external_id, const char *data_json,
-                        int64_t overlap, int64_t now);
+                        const char *predictions_json, int64_t overlap, int64_t now, int64_t *id_out);
 db_rc store_project_leases_active(db *d, int64_t project_id, int64_t now, int64_t *out);
 
 struct export_task {
     int64_t id;
     const char *external_id; /* NULL when absent */
     const char *data_json;
+    const char *predictions_json; /* NULL when absent */
 };
 struct export_answer {
     int64_t task_id, assignment_id, worker_id, submitted_at;
@@ -110,14 +112,14 @@ db_rc store_export_answers(db *d, arena *a, int64_t project_id, int64_t first_ta
 db_rc store_lease_expire(db *d, int64_t project_id, int64_t now);
 struct claim {
     int64_t assignment_id, task_id, expires_at;
-    const char *external_id, *data_json;
+    const char *external_id, *data_json, *predictions_json;
 };
 /* DB_ROW with *c filled, or DB_DONE when no task is available to this worker. */
 db_rc store_lease_claim(db *d, arena *a, int64_t project_id, int64_t worker_id, const char *lease_hash,
                         int64_t now, int64_t expires_at, struct claim *c);
 struct assignment {
     int64_t id, task_id, project_id, worker_id, expires_at, submitted_at;
-    const char *state, *idempotency_key, *schema_json;
+    const char *state, *idempotency_key, *schema_json, *kind, *data_json;
 };
 db_rc store_assignment_get(db *d, arena *a, int64_t id, struct assignment *out);
 /* DB_OK when the lease was live and the answer stored, DB_DONE when the lease was lost. */

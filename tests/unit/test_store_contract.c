@@ -48,7 +48,7 @@ static int64_t add_project(struct fixture *f, int n, int64_t overlap)
     int64_t id = 0;
     begin(f);
     assert_int_equal(store_project_insert(f->d, &p, T0, &id), DB_OK);
-    for (int i = 0; i < n; i++) assert_int_equal(store_task_insert(f->d, id, NULL, "{\"text\":\"t\"}", overlap, T0), DB_OK);
+    for (int i = 0; i < n; i++) assert_int_equal(store_task_insert(f->d, id, NULL, "{\"text\":\"t\"}", NULL, overlap, T0, NULL), DB_OK);
     assert_int_equal(store_project_add_tasks(f->d, id, n, T0), DB_OK);
     assert_int_equal(store_project_set_status(f->d, id, "published", T0), DB_OK);
     commit(f);

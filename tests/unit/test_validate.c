@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "core/country.h"
+#include "core/schema.h"
 #include "core/validate.h"
 
 /* ---- helpers ---- */
@@ -163,17 +164,18 @@ static void test_project_good(void **state)
     assert_true(validate_project_input(body, &p, &e));
     assert_string_equal(p.name, "Sentiment");
     assert_string_equal(p.instructions, "Pick the sentiment");
-    assert_string_equal(p.kind, "text_classification");
+    assert_int_equal(p.kind, KIND_TEXT_CLASSIFICATION);
     assert_string_equal(p.currency, "USD");
     assert_int_equal(p.reward_micros, 50000);
     assert_int_equal(p.estimated_seconds, 30);
     assert_int_equal(p.overlap, 3);
     assert_int_equal(p.lease_seconds, 600); /* default */
-    assert_ptr_equal(p.labels, json_object_get(body, "labels"));
+    assert_true(json_equal(json_object_get(p.schema, "labels"), json_object_get(body, "labels")));
+    assert_ptr_equal(p.schema, json_object_get(body, "schema")); /* owned by the body */
 
     char *schema = project_schema_json(&p);
     assert_non_null(schema);
-    assert_string_equal(schema, "{\"labels\":[\"positive\",\"negative\",\"neutral\"]}");
+    assert_string_equal(schema, "{\"labels\":[\"positive\",\"negative\",\"neutral\"],\"multiple\":false}");
     free(schema);
     json_decref(body);
 
@@ -343,6 +345,17 @@ static void test_project_not_object(void **state)
 
 /* ---- task lines ---- */
 
+/* The import path for a text_classification project: parse, then check against its schema. */
+static bool validate_task_line(const char *line, size_t len, json_t **root, json_t **data, const char **xid,
+                               struct verr *e)
+{
+    json_t *schema = json_pack("{s:[s,s], s:b}", "labels", "a", "b", "multiple", 0), *pred = NULL;
+    bool ok = task_line_parse(line, len, root, e) &&
+              task_line_check(KIND_TEXT_CLASSIFICATION, schema, *root, data, xid, &pred, e);
+    json_decref(schema);
+    return ok;
+}
+
 static bool task_line(const char *line, json_t **root, json_t **data, const char **xid, struct verr *e)
 {
     memset(e, 0, sizeof *e);
@@ -470,12 +483,15 @@ static void test_task_line_text_limit(void **state)
 
 static const char schema[] = "{\"labels\":[\"a\",\"b\"]}";
 
-static void answer_check(const char *answer_json, const char *schema_json, const char *want_field)
+static void check_answer(const char *answer_json, const char *schema_json, const char *want_field)
 {
     json_t *a = answer_json ? parse(answer_json) : NULL;
     struct verr e;
     memset(&e, 0, sizeof e);
-    bool ok = validate_answer(a, schema_json, &e);
+    json_t *schema = json_loads(schema_json, 0, NULL), *data = json_pack("{s:s}", "text", "t");
+    bool ok = answer_check(KIND_TEXT_CLASSIFICATION, schema, data, a, "/answer", &e);
+    json_decref(schema);
+    json_decref(data);
     if (!want_field) {
         if (!ok) fail_msg("answer %s rejected: %s: %s", answer_json, e.field, e.detail);
     } else {
@@ -490,29 +506,29 @@ static void answer_check(const char *answer_json, const char *schema_json, const
 static void test_answer(void **state)
 {
     (void)state;
-    answer_check("{\"label\":\"a\"}", schema, NULL);
-    answer_check("{\"label\":\"b\"}", schema, NULL);
-    answer_check("{\"label\":\"c\"}", schema, "/answer/label");
-    answer_check("{\"label\":\"A\"}", schema, "/answer/label");
-    answer_check("{\"label\":\"\"}", schema, "/answer/label");
-    answer_check("{\"label\":1}", schema, "/answer/label");
-    answer_check("{\"label\":null}", schema, "/answer/label");
-    answer_check("{\"label\":[\"a\"]}", schema, "/answer/label");
-    answer_check("{}", schema, "/answer/label");
-    answer_check("{\"label\":\"a\",\"confidence\":1}", schema, "/answer/confidence");
-    answer_check("{\"lable\":\"a\"}", schema, "/answer/lable");
-    answer_check("\"a\"", schema, "/answer");
-    answer_check("[\"a\"]", schema, "/answer");
-    answer_check("null", schema, "/answer");
-    answer_check(NULL, schema, "/answer");
+    check_answer("{\"label\":\"a\"}", schema, NULL);
+    check_answer("{\"label\":\"b\"}", schema, NULL);
+    check_answer("{\"label\":\"c\"}", schema, "/answer/label");
+    check_answer("{\"label\":\"A\"}", schema, "/answer/label");
+    check_answer("{\"label\":\"\"}", schema, "/answer/label");
+    check_answer("{\"label\":1}", schema, "/answer/label");
+    check_answer("{\"label\":null}", schema, "/answer/label");
+    check_answer("{\"label\":[\"a\"]}", schema, "/answer/label");
+    check_answer("{}", schema, "/answer/label");
+    check_answer("{\"label\":\"a\",\"confidence\":1}", schema, "/answer/confidence");
+    check_answer("{\"lable\":\"a\"}", schema, "/answer/lable");
+    check_answer("\"a\"", schema, "/answer");
+    check_answer("[\"a\"]", schema, "/answer");
+    check_answer("null", schema, "/answer");
+    check_answer(NULL, schema, "/answer");
 
-    /* without a schema only the shape is checked */
-    answer_check("{\"label\":\"anything\"}", NULL, NULL);
-    answer_check("{\"label\":\"c\"}", NULL, NULL);
-    answer_check("{\"label\":3}", NULL, "/answer/label");
-    answer_check("{\"x\":\"a\"}", NULL, "/answer/x");
-    answer_check("[]", NULL, "/answer");
-    answer_check(NULL, NULL, "/answer");
+    /* multiple choice */
+    static const char multi[] = "{\"labels\":[\"a\",\"b\",\"c\"],\"multiple\":true}";
+    check_answer("{\"labels\":[\"a\",\"c\"]}", multi, NULL);
+    check_answer("{\"labels\":[]}", multi, "/answer/labels");
+    check_answer("{\"labels\":[\"a\",\"a\"]}", multi, "/answer/labels/1");
+    check_answer("{\"labels\":[\"z\"]}", multi, "/answer/labels/0");
+    check_answer("{\"label\":\"a\"}", multi, "/answer/label");
 
     /* a schema built by project_schema_json round-trips */
     json_t *body = parse(good_project);
@@ -520,8 +536,8 @@ static void test_answer(void **state)
     struct verr e;
     assert_true(validate_project_input(body, &p, &e));
     char *s = project_schema_json(&p);
-    answer_check("{\"label\":\"neutral\"}", s, NULL);
-    answer_check("{\"label\":\"a\"}", s, "/answer/label");
+    check_answer("{\"label\":\"neutral\"}", s, NULL);
+    check_answer("{\"label\":\"a\"}", s, "/answer/label");
     free(s);
     json_decref(body);
 }
