@@ -4,6 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=${1:-build}
 shift || true
+scripts/vendor-web.sh
 files=$( (find web src -type f; ls tests/unit) | sort | sha1sum | cut -c1-40)
 if [ ! -f "$dir/build.ninja" ]; then
   meson setup "$dir" "$@" >/dev/null

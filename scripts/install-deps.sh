@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what fairlabel needs and is missing: Debian packages (apt) and, for tests, the npm
 # packages in package-lock.json. Does nothing when everything is present.
-#   scripts/install-deps.sh build   # compiler, meson, libraries
+#   scripts/install-deps.sh build   # compiler, meson, libraries, npm packages (three.js is embedded)
 #   scripts/install-deps.sh test    # plus PostgreSQL, Chromium, Node.js and npm packages
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,8 +16,9 @@ missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
-if [ "$mode" = test ] && ! command -v node >/dev/null; then missing+=(nodejs); fi
-if [ "$mode" = test ] && ! command -v npm >/dev/null; then missing+=(npm); fi
+# Node.js and npm: the build embeds three.js from npm; the tests run on node.
+if ! command -v node >/dev/null; then missing+=(nodejs); fi
+if ! command -v npm >/dev/null; then missing+=(npm); fi
 
 if [ ${#missing[@]} -gt 0 ]; then
   echo "install-deps: installing ${missing[*]}"
@@ -27,7 +28,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
-if [ "$mode" = test ]; then
+if true; then
   # npm ci only when the lock file changed since the last install.
   if [ ! -f node_modules/.package-lock.json ] || ! cmp -s package-lock.json node_modules/.fairlabel-lock; then
     npm ci --no-audit --no-fund

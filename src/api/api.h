@@ -21,6 +21,11 @@ bool account_fields(req *r, json_t *body, bool with_role, struct user *u, const 
 void apikeys_create(req *r);
 void apikeys_list(req *r);
 void apikeys_revoke(req *r);
+/* api/media.c */
+void media_upload(req *r);
+void media_get(req *r);
+void media_points(req *r);
+json_t *media_json(const struct media_info *m);
 /* api/projects.c */
 void projects_create(req *r);
 void projects_list(req *r);

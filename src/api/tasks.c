@@ -1,10 +1,12 @@
 /* Task import: an NDJSON body, every line checked against the project's kind before anything is
  * written, then inserted in one transaction; all or nothing. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api/api.h"
 #include "api/project_access.h"
+#include "core/import_formats.h"
 #include "core/schema.h"
 #include "core/validate.h"
 #include "http/reply.h"
@@ -44,25 +46,196 @@ struct import_ctx {
     struct project p;
     enum project_kind kind;
     json_t *schema;
-    int64_t imported, now, bad_line;
+    json_t *media;  /* media id → {kind, width, height, points} or null (unknown / not yours) */
+    json_t *errors; /* pass 1: the first IMPORT_ERRORS_MAX bad lines */
+    int64_t imported, now, bad_line, good, bad;
     err_id err;
+    enum import_format { IMPORT_NDJSON, IMPORT_CSV, IMPORT_LABEL_STUDIO, IMPORT_COCO } format;
+    int64_t record;   /* the record being handled: NDJSON line, or the n-th task of another format */
+    db_rc dbrc;       /* a database failure inside a per-task callback */
 };
 
-/* Parses and checks one line. On success *root holds it (the caller releases it). */
-static bool check_line(struct import_ctx *c, const char *line, size_t len, json_t **root, json_t **data,
-                       const char **external_id, json_t **predictions, struct verr *e)
+static void add_error(struct import_ctx *c, int64_t line, const char *field, const char *detail)
 {
-    *root = NULL;
-    if (len > IMPORT_LINE_MAX) {
-        snprintf(e->field, sizeof e->field, "%s", "");
-        snprintf(e->detail, sizeof e->detail, "the line is longer than %d bytes", IMPORT_LINE_MAX);
-        return false;
-    }
-    return task_line_parse(line, len, root, e) &&
-           task_line_check(c->kind, c->schema, *root, data, external_id, predictions, e);
+    if (++c->bad <= IMPORT_ERRORS_MAX)
+        json_array_append_new(c->errors, json_pack("{s:I, s:s, s:s}", "line", (json_int_t)line, "field", field,
+                                                   "detail", detail));
 }
 
-static tx_rc load_tx(db *d, void *vctx)
+/* The media references in a task's data: the objects holding a "media_id". */
+static size_t media_refs(enum project_kind k, json_t *data, json_t **refs, size_t max)
+{
+    size_t n = 0;
+    json_t *img = json_object_get(data, "image");
+    if (k != KIND_LIDAR_CUBOIDS && json_object_get(img, "media_id") && n < max) refs[n++] = img;
+    json_t *pc = json_object_get(data, "pointcloud");
+    if (k == KIND_LIDAR_CUBOIDS && json_object_get(pc, "media_id") && n < max) refs[n++] = pc;
+    json_t *imgs = json_object_get(data, "images");
+    for (size_t i = 0; k == KIND_LIDAR_CUBOIDS && i < json_array_size(imgs) && n < max; i++)
+        if (json_object_get(json_array_get(imgs, i), "media_id")) refs[n++] = json_array_get(imgs, i);
+    return n;
+}
+
+/* Inside a transaction: checks that every media the data names was uploaded by this requester and
+ * is of the right kind, and writes the stored size into the reference (width/height, points). */
+static bool media_fill(db *d, struct import_ctx *c, json_t *root, struct verr *e, db_rc *dbrc)
+{
+    json_t *refs[12];
+    size_t n = media_refs(c->kind, json_object_get(root, "data"), refs, 12);
+    for (size_t i = 0; i < n; i++) {
+        const char *id = json_string_value(json_object_get(refs[i], "media_id"));
+        if (!id || !media_id_valid(id)) continue; /* task_line_check names the bad field */
+        json_t *info = json_object_get(c->media, id);
+        if (!info) {
+            struct media_info m;
+            db_rc rc = store_media_info(d, c->r->a, id, &m);
+            if (rc == DB_ROW) rc = store_media_owned(d, id, c->r->user.id) == DB_ROW ? DB_ROW : DB_DONE;
+            if (rc != DB_ROW && rc != DB_DONE) {
+                *dbrc = rc;
+                return false;
+            }
+            info = rc == DB_ROW ? json_pack("{s:s, s:I, s:I, s:I}", "kind", m.kind, "width", (json_int_t)m.width,
+                                            "height", (json_int_t)m.height, "points", (json_int_t)m.points)
+                                : json_null();
+            json_object_set_new(c->media, id, info);
+        }
+        bool want_cloud = refs[i] == json_object_get(json_object_get(root, "data"), "pointcloud");
+        const char *kind = json_string_value(json_object_get(info, "kind"));
+        if (!kind || strcmp(kind, want_cloud ? "pointcloud" : "image")) {
+            snprintf(e->field, sizeof e->field, "%s", want_cloud ? "/data/pointcloud/media_id" : "/data/image/media_id");
+            snprintf(e->detail, sizeof e->detail, "media %.64s is not %s you uploaded", id,
+                     want_cloud ? "a point cloud" : "an image");
+            return false;
+        }
+        if (want_cloud) {
+            json_object_set(refs[i], "points", json_object_get(info, "points"));
+        } else {
+            json_object_set(refs[i], "width", json_object_get(info, "width"));
+            json_object_set(refs[i], "height", json_object_get(info, "height"));
+        }
+    }
+    return true;
+}
+
+/* Inside a transaction: checks one task line (media filled in first). A database failure sets
+ * c->dbrc. */
+static bool check_task(db *d, struct import_ctx *c, json_t *root, json_t **data, const char **external_id,
+                       json_t **predictions, struct verr *e)
+{
+    db_rc dbrc = DB_OK;
+    bool ok = media_fill(d, c, root, e, &dbrc) &&
+              task_line_check(c->kind, c->schema, root, data, external_id, predictions, e);
+    if (dbrc != DB_OK) c->dbrc = dbrc;
+    return ok;
+}
+
+/* One task of the upload: 0 accepted, 1 rejected (e says why), -1 stop (c->dbrc or c->err set). */
+typedef int (*task_fn)(db *d, struct import_ctx *c, json_t *root, struct verr *e);
+
+struct each_ctx {
+    db *d;
+    struct import_ctx *c;
+    task_fn fn;
+};
+
+static int each_trampoline(void *vctx, json_t *line, struct verr *e)
+{
+    struct each_ctx *x = vctx;
+    x->c->record++;
+    return x->fn(x->d, x->c, line, e);
+}
+
+/* Runs fn over every task of the body in its format. Records the rejected ones (at most
+ * IMPORT_ERRORS_MAX listed) in c->errors and counts c->good / c->bad. -1 when fn stopped. */
+static int each_task(db *d, struct import_ctx *c, task_fn fn)
+{
+    req *r = c->r;
+    c->record = 0;
+    if (c->format != IMPORT_NDJSON) {
+        struct imp_options o = {.kind = c->kind, .schema = c->schema, .max_bytes = r->body_len + 1};
+        struct imp_report *rep = calloc(1, sizeof *rep);
+        if (!rep) return -1;
+        struct each_ctx x = {d, c, fn};
+        long n = c->format == IMPORT_CSV ? imp_csv(r->body, r->body_len, &o, each_trampoline, &x, rep)
+                 : c->format == IMPORT_COCO ? imp_coco(r->body, r->body_len, &o, each_trampoline, &x, rep)
+                 : imp_label_studio(r->body, r->body_len, &o, each_trampoline, &x, rep);
+        int stopped = c->dbrc != DB_OK || c->err;
+        for (size_t i = 0; i < rep->n_stored; i++) {
+            const struct imp_error *ie = &rep->errors[i];
+            add_error(c, (int64_t)(ie->line ? ie->line : ie->record), ie->field, ie->detail);
+        }
+        c->bad = (int64_t)rep->n_errors;
+        c->good = n > 0 ? n : 0;
+        free(rep);
+        return stopped ? -1 : 0;
+    }
+    struct line_iter it = {r->body, r->body ? r->body + r->body_len : NULL, 0};
+    const char *line;
+    size_t len;
+    while (next_line(&it, &line, &len)) {
+        struct verr e;
+        json_t *root = NULL;
+        c->record = it.number;
+        int rc = 1;
+        if (len > IMPORT_LINE_MAX) {
+            snprintf(e.field, sizeof e.field, "%s", "");
+            snprintf(e.detail, sizeof e.detail, "the line is longer than %d bytes", IMPORT_LINE_MAX);
+        } else if (task_line_parse(line, len, &root, &e)) {
+            rc = fn(d, c, root, &e);
+        }
+        json_decref(root);
+        if (rc < 0) return -1;
+        if (rc == 0)
+            c->good++;
+        else
+            add_error(c, it.number, e.field, e.detail);
+    }
+    return 0;
+}
+
+static int check_one(db *d, struct import_ctx *c, json_t *root, struct verr *e)
+{
+    json_t *data, *predictions;
+    const char *external_id;
+    if (check_task(d, c, root, &data, &external_id, &predictions, e)) return 0;
+    return c->dbrc != DB_OK ? -1 : 1;
+}
+
+static int insert_one(db *d, struct import_ctx *c, json_t *root, struct verr *e)
+{
+    json_t *data, *predictions;
+    const char *external_id;
+    if (!check_task(d, c, root, &data, &external_id, &predictions, e)) { /* passed in pass 1 */
+        if (c->dbrc == DB_OK) c->dbrc = DB_ERROR;
+        return -1;
+    }
+    char *data_json = json_dumps(data, JSON_COMPACT);
+    char *pred_json = predictions ? json_dumps(predictions, JSON_COMPACT) : NULL;
+    int64_t task_id = 0;
+    db_rc rc = data_json && (pred_json || !predictions)
+                   ? store_task_insert(d, c->p.id, external_id, data_json, pred_json, c->p.overlap, c->now, &task_id)
+                   : DB_ERROR;
+    free(data_json);
+    free(pred_json);
+    json_t *refs[12];
+    size_t nrefs = rc == DB_OK ? media_refs(c->kind, data, refs, 12) : 0;
+    for (size_t i = 0; i < nrefs && rc == DB_OK; i++)
+        rc = store_task_media_add(d, task_id, json_string_value(json_object_get(refs[i], "media_id")));
+    if (rc == DB_CONSTRAINT) {
+        c->err = ERR_EXTERNAL_ID_TAKEN;
+        c->bad_line = c->record;
+        return -1;
+    }
+    if (rc != DB_OK) {
+        c->dbrc = rc;
+        return -1;
+    }
+    c->imported++;
+    return 0;
+}
+
+/* Pass 1, in one read transaction: every line checked, every bad one reported (up to a cap). */
+static tx_rc check_tx(db *d, void *vctx)
 {
     struct import_ctx *c = vctx;
     req *r = c->r;
@@ -72,6 +245,14 @@ static tx_rc load_tx(db *d, void *vctx)
         c->err = ERR_NOT_FOUND;
         return TX_ROLLBACK;
     }
+    json_decref(c->schema);
+    c->schema = json_loads(c->p.schema_json, 0, NULL);
+    if (!kind_parse(c->p.kind, &c->kind) || !c->schema) return TX_FAIL;
+    json_object_clear(c->media);
+    json_array_clear(c->errors);
+    c->good = c->bad = 0;
+    c->dbrc = DB_OK;
+    if (each_task(d, c, check_one) < 0) TX_CHECK(c->dbrc == DB_OK ? DB_ERROR : c->dbrc);
     return TX_COMMIT;
 }
 
@@ -85,33 +266,12 @@ static tx_rc import_tx(db *d, void *vctx)
         c->err = ERR_NOT_FOUND;
         return TX_ROLLBACK;
     }
-    struct line_iter it = {r->body, r->body + r->body_len, 0};
-    const char *line;
-    size_t len;
     c->imported = 0;
-    while (next_line(&it, &line, &len)) {
-        json_t *root, *data, *predictions;
-        const char *external_id;
-        struct verr e;
-        if (!check_line(c, line, len, &root, &data, &external_id, &predictions, &e)) { /* checked in pass 1 */
-            json_decref(root);
-            return TX_FAIL;
-        }
-        char *data_json = json_dumps(data, JSON_COMPACT);
-        char *pred_json = predictions ? json_dumps(predictions, JSON_COMPACT) : NULL;
-        rc = data_json && (pred_json || !predictions)
-                 ? store_task_insert(d, c->p.id, external_id, data_json, pred_json, c->p.overlap, c->now, NULL)
-                 : DB_ERROR;
-        free(data_json);
-        free(pred_json);
-        json_decref(root);
-        if (rc == DB_CONSTRAINT) {
-            c->err = ERR_EXTERNAL_ID_TAKEN;
-            c->bad_line = it.number;
-            return TX_ROLLBACK;
-        }
-        TX_CHECK(rc);
-        c->imported++;
+    c->dbrc = DB_OK;
+    json_array_clear(c->errors);
+    if (each_task(d, c, insert_one) < 0) {
+        if (c->err) return TX_ROLLBACK;
+        TX_CHECK(c->dbrc == DB_OK ? DB_ERROR : c->dbrc);
     }
     TX_CHECK(store_project_add_tasks(d, c->p.id, c->imported, c->now));
     char *detail = arena_printf(r->a, "{\"project_id\":%lld,\"tasks\":%lld}", (long long)c->p.id,
@@ -122,14 +282,27 @@ static tx_rc import_tx(db *d, void *vctx)
 
 void tasks_import(req *r)
 {
-    const char *ct = req_header(r, "Content-Type");
-    if (!ct || (strncasecmp(ct, "application/x-ndjson", 20) && strncasecmp(ct, "application/jsonl", 17))) {
+    const char *ct = req_header(r, "Content-Type"), *format = req_query(r, "format");
+    enum import_format f;
+    if (ct && (!strncasecmp(ct, "application/x-ndjson", 20) || !strncasecmp(ct, "application/jsonl", 17)) && !format)
+        f = IMPORT_NDJSON;
+    else if (ct && !strncasecmp(ct, "text/csv", 8) && (!format || !strcmp(format, "csv")))
+        f = IMPORT_CSV;
+    else if (ct && !strncasecmp(ct, "application/json", 16) && format && !strcmp(format, "label_studio"))
+        f = IMPORT_LABEL_STUDIO;
+    else if (ct && !strncasecmp(ct, "application/json", 16) && format && !strcmp(format, "coco"))
+        f = IMPORT_COCO;
+    else {
         reply_error(r, ERR_UNSUPPORTED_MEDIA_TYPE, NULL,
-                    "send tasks as application/x-ndjson, one JSON object per line");
+                    "send tasks as application/x-ndjson (one JSON object per line), text/csv, or application/json "
+                    "with ?format=label_studio or ?format=coco");
         return;
     }
-    struct import_ctx c = {.r = r, .now = clock_now_ms()};
-    store_rc rc = store_run(r->db, false, load_tx, &c);
+    struct import_ctx c = {.r = r, .now = clock_now_ms(), .media = json_object(), .errors = json_array(), .format = f};
+    arena_defer(r->a, (void (*)(void *))json_decref, c.media);
+    arena_defer(r->a, (void (*)(void *))json_decref, c.errors);
+    store_rc rc = store_run(r->db, false, check_tx, &c);
+    arena_defer(r->a, (void (*)(void *))json_decref, c.schema);
     if (c.err == ERR_NOT_FOUND) {
         reply_error(r, ERR_NOT_FOUND, NULL, "no project %lld", (long long)r->id);
         return;
@@ -138,45 +311,19 @@ void tasks_import(req *r)
         reply_store_failure(r, rc);
         return;
     }
-    c.schema = json_loads(c.p.schema_json, 0, NULL);
-    arena_defer(r->a, (void (*)(void *))json_decref, c.schema);
-    if (!kind_parse(c.p.kind, &c.kind) || !c.schema) {
-        reply_error(r, ERR_INTERNAL, NULL, "project %lld has an unreadable schema", (long long)r->id);
-        return;
-    }
-    /* Pass 1: check every line and report every bad one (up to a cap). */
-    struct line_iter it = {r->body, r->body ? r->body + r->body_len : NULL, 0};
-    const char *line;
-    size_t len;
-    int64_t good = 0, bad = 0;
-    json_t *errors = json_array();
-    while (next_line(&it, &line, &len)) {
-        struct verr e;
-        json_t *root, *data, *predictions;
-        const char *external_id;
-        bool ok = check_line(&c, line, len, &root, &data, &external_id, &predictions, &e);
-        json_decref(root);
-        if (ok) {
-            good++;
-            continue;
-        }
-        if (++bad <= IMPORT_ERRORS_MAX)
-            json_array_append_new(errors, json_pack("{s:I, s:s, s:s}", "line", (json_int_t)it.number, "field",
-                                                    e.field, "detail", e.detail));
-    }
-    if (bad || good == 0) {
-        if (!bad)
+    if (c.bad || c.good == 0) {
+        json_t *errors = json_incref(c.errors);
+        if (!c.bad)
             json_array_append_new(errors, json_pack("{s:i, s:s, s:s}", "line", 0, "field", "", "detail",
                                                     "the body holds no task lines"));
         json_t *first = json_array_get(errors, 0);
         reply_error_with(r, ERR_IMPORT_INVALID,
                          arena_printf(r->a, "line %lld", (long long)json_integer_value(json_object_get(first, "line"))),
-                         arena_printf(r->a, "%lld of %lld lines are invalid; nothing was imported", (long long)bad,
-                                      (long long)(bad + good)),
-                         json_pack("{s:o, s:I}", "errors", errors, "error_count", (json_int_t)(bad ? bad : 1)));
+                         arena_printf(r->a, "%lld of %lld lines are invalid; nothing was imported", (long long)c.bad,
+                                      (long long)(c.bad + c.good)),
+                         json_pack("{s:o, s:I}", "errors", errors, "error_count", (json_int_t)(c.bad ? c.bad : 1)));
         return;
     }
-    json_decref(errors);
     /* Pass 2: insert in one transaction. */
     rc = store_run(r->db, true, import_tx, &c);
     if (c.err == ERR_NOT_FOUND) {
@@ -187,7 +334,7 @@ void tasks_import(req *r)
         json_t *errs = json_pack("[{s:I, s:s, s:s}]", "line", (json_int_t)c.bad_line, "field", "/external_id",
                                  "detail", "external_id is already used in this project");
         reply_error_with(r, ERR_IMPORT_INVALID, arena_printf(r->a, "line %lld", (long long)c.bad_line),
-                         "a line repeats an external_id; nothing was imported",
+                         "a task repeats an external_id; nothing was imported",
                          json_pack("{s:o, s:i}", "errors", errs, "error_count", 1));
         return;
     }

@@ -36,7 +36,7 @@ typedef void (*route_handler)(req *r);
 
 struct route {
     const char *method;
-    const char *pattern; /* "{id}" matches a decimal id, "{file}" one path segment */
+    const char *pattern; /* "{id}" matches a decimal id, "{name}" one path segment, "{path}" the rest */
     route_handler handler;
     unsigned roles;      /* ROLES_PUBLIC or a mask of ROLE_* */
     size_t max_body;
@@ -51,7 +51,7 @@ struct req {
     enum evhttp_cmd_type method;
     const char *path;
     int64_t id;        /* the {id} of the path, when the pattern has one */
-    const char *param; /* the {file} of the path */
+    const char *param; /* the string placeholder of the path ({media_id}, {path}) */
     struct evkeyvalq query;
     const char *body;
     size_t body_len;

@@ -27,6 +27,9 @@ const struct route route_table[] = {
     {"POST", "/api/v1/auth/logout", auth_logout, ROLES_SIGNED_IN, 4 * KiB},
     {"POST", "/api/v1/auth/register", auth_register, ROLES_PUBLIC, 4 * KiB},
     {"GET", "/api/v1/me", me_get, ROLES_SIGNED_IN, 0},
+    {"POST", "/api/v1/media", media_upload, REQ, 128 * MiB},
+    {"GET", "/api/v1/media/{media_id}", media_get, REQ | WRK, 0},
+    {"GET", "/api/v1/media/{media_id}/points", media_points, REQ | WRK, 0},
     {"GET", "/api/v1/projects", projects_list, REQ | ADM | WRK, 0},
     {"POST", "/api/v1/projects", projects_create, REQ, 64 * KiB},
     {"GET", "/api/v1/projects/{id}", projects_get, REQ | ADM | WRK, 0},
@@ -43,7 +46,7 @@ const struct route route_table[] = {
     {"GET", "/readyz", health_ready, ROLES_PUBLIC, 0},
     {"GET", "/register", page_serve, ROLES_PUBLIC, 0},
     {"GET", "/requester", page_serve, ROLES_PUBLIC, 0},
-    {"GET", "/static/{file}", static_serve, ROLES_PUBLIC, 0},
+    {"GET", "/static/{path}", static_serve, ROLES_PUBLIC, 0},
     {"GET", "/worker", page_serve, ROLES_PUBLIC, 0},
 };
 const size_t route_count = sizeof route_table / sizeof route_table[0];
@@ -53,7 +56,8 @@ static int match(const char *pat, const char *path, int64_t *id, const char **pa
 {
     while (*pat && *path) {
         if (*pat == '{') {
-            const char *end = strchr(path, '/');
+            /* "{path}" (last in a pattern) takes the rest of the path, slashes included. */
+            const char *end = !strncmp(pat, "{path}", 6) ? NULL : strchr(path, '/');
             size_t n = end ? (size_t)(end - path) : strlen(path);
             if (n == 0 || n >= plen) return 0;
             if (!strncmp(pat, "{id}", 4)) {

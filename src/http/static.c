@@ -45,7 +45,7 @@ void page_serve(req *r)
 
 void static_serve(req *r)
 {
-    if (strstr(r->param, "..") || r->param[0] == '.') {
+    if (strstr(r->param, "..") || r->param[0] == '.' || strstr(r->param, "//")) {
         reply_error(r, ERR_NOT_FOUND, NULL, "no such file");
         return;
     }

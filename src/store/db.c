@@ -161,6 +161,17 @@ void db_bind_text(db_stmt *s, int idx, const char *v)
 
 void db_bind_null(db_stmt *s, int idx) { db_bind_text(s, idx, NULL); }
 
+void db_bind_blob(db_stmt *s, int idx, const void *p, size_t n)
+{
+    if (!s) return;
+    KIND(s) == DB_PG ? dbp_bind_blob(s, idx, p, n) : dbs_bind_blob(s, idx, p, n);
+}
+
+const void *db_col_blob(db_stmt *s, int col, size_t *n)
+{
+    return KIND(s) == DB_PG ? dbp_col_blob(s, col, n) : dbs_col_blob(s, col, n);
+}
+
 db_rc db_step(db_stmt *s) { if (!s) return DB_ERROR; return KIND(s) == DB_PG ? dbp_step(s) : dbs_step(s); }
 
 int64_t db_col_i64(db_stmt *s, int col)

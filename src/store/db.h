@@ -39,12 +39,16 @@ db_stmt *db_q(db *d, query_id q);
 void db_bind_i64(db_stmt *s, int idx, int64_t v);
 void db_bind_text(db_stmt *s, int idx, const char *v); /* NULL binds SQL NULL; the value is copied */
 void db_bind_null(db_stmt *s, int idx);
+/* Binds bytes without copying: p must stay valid until the transaction ends. */
+void db_bind_blob(db_stmt *s, int idx, const void *p, size_t n);
 /* DB_ROW, DB_DONE, or an error (DB_BUSY means retry the transaction). */
 db_rc db_step(db_stmt *s);
 int64_t db_col_i64(db_stmt *s, int col);
 /* Valid until the next db_step or db_reset of s. Never NULL: SQL NULL reads as "". */
 const char *db_col_text(db_stmt *s, int col);
 bool db_col_null(db_stmt *s, int col);
+/* Bytes of a BLOB/BYTEA column, valid until the next db_step or db_reset of s. */
+const void *db_col_blob(db_stmt *s, int col, size_t *n);
 int64_t db_changes(db_stmt *s);
 void db_reset(db_stmt *s);
 

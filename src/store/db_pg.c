@@ -3,6 +3,7 @@
 #include "store/db_impl.h"
 
 #include <libpq-fe.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,8 @@ struct db_stmt {
     char name[16];
     int nparams;
     char *vals[DB_MAX_PARAMS];
+    int lengths[DB_MAX_PARAMS], formats[DB_MAX_PARAMS]; /* formats[i] 1: borrowed binary value */
+    unsigned char *unescaped;                          /* last bytea read, freed on the next read */
     PGresult *res;
     int row, nrows;
     int64_t changes;
@@ -115,15 +118,22 @@ db_stmt *dbp_prepare(db *d, const char *sql, int qid)
     return s;
 }
 
+static void forget_param(db_stmt *s, int i)
+{
+    if (!s->formats[i]) free(s->vals[i]);
+    s->vals[i] = NULL;
+    s->formats[i] = 0;
+    s->lengths[i] = 0;
+}
+
 void dbp_reset(db_stmt *s)
 {
     PQclear(s->res);
     s->res = NULL;
     s->row = s->nrows = 0;
-    for (int i = 0; i < DB_MAX_PARAMS; i++) {
-        free(s->vals[i]);
-        s->vals[i] = NULL;
-    }
+    PQfreemem(s->unescaped);
+    s->unescaped = NULL;
+    for (int i = 0; i < DB_MAX_PARAMS; i++) forget_param(s, i);
 }
 
 void dbp_finalize(db_stmt *s)
@@ -135,8 +145,24 @@ void dbp_finalize(db_stmt *s)
 void dbp_bind_text(db_stmt *s, int idx, const char *v)
 {
     if (idx < 1 || idx > DB_MAX_PARAMS) return;
-    free(s->vals[idx - 1]);
+    forget_param(s, idx - 1);
     s->vals[idx - 1] = v ? strdup(v) : NULL;
+}
+
+void dbp_bind_blob(db_stmt *s, int idx, const void *p, size_t n)
+{
+    if (idx < 1 || idx > DB_MAX_PARAMS || n > INT32_MAX) return;
+    forget_param(s, idx - 1);
+    s->vals[idx - 1] = (char *)(uintptr_t)(n ? p : "");
+    s->lengths[idx - 1] = (int)n;
+    s->formats[idx - 1] = 1;
+}
+
+const void *dbp_col_blob(db_stmt *s, int col, size_t *n)
+{
+    PQfreemem(s->unescaped);
+    s->unescaped = PQunescapeBytea((const unsigned char *)PQgetvalue(s->res, s->row, col), n);
+    return s->unescaped;
 }
 
 void dbp_bind_i64(db_stmt *s, int idx, int64_t v)
@@ -149,7 +175,8 @@ void dbp_bind_i64(db_stmt *s, int idx, int64_t v)
 db_rc dbp_step(db_stmt *s)
 {
     if (!s->res) {
-        s->res = PQexecPrepared(s->d->conn, s->name, s->nparams, (const char *const *)s->vals, NULL, NULL, 0);
+        s->res = PQexecPrepared(s->d->conn, s->name, s->nparams, (const char *const *)s->vals, s->lengths,
+                                s->formats, 0);
         if (!s->res) {
             snprintf(s->d->err, sizeof s->d->err, "postgres: %s", PQerrorMessage(s->d->conn));
             return DB_ERROR;

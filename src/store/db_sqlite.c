@@ -113,6 +113,18 @@ void dbs_bind_text(db_stmt *s, int idx, const char *v)
         sqlite3_bind_null(s->st, idx);
 }
 
+void dbs_bind_blob(db_stmt *s, int idx, const void *p, size_t n)
+{
+    sqlite3_bind_blob64(s->st, idx, n ? p : "", n, SQLITE_STATIC);
+}
+
+const void *dbs_col_blob(db_stmt *s, int col, size_t *n)
+{
+    const void *p = sqlite3_column_blob(s->st, col);
+    *n = (size_t)sqlite3_column_bytes(s->st, col);
+    return p;
+}
+
 db_rc dbs_step(db_stmt *s) { return map_rc(s->d, sqlite3_step(s->st)); }
 int64_t dbs_col_i64(db_stmt *s, int col) { return sqlite3_column_int64(s->st, col); }
 

@@ -127,6 +127,23 @@ db_rc store_assignment_submit(db *d, const struct assignment *as, const char *le
                               const char *answer_json, const char *idem_key, int64_t now);
 db_rc store_assignment_release(db *d, const struct assignment *as, const char *lease_hash, int64_t now);
 
+/* media */
+struct media_info {
+    const char *id, *kind, *format, *content_type, *meta_json;
+    int64_t size, width, height, points;
+};
+db_rc store_media_info(db *d, arena *a, const char *id, struct media_info *m);
+/* Inserts the media unless these bytes are already stored; browser may be NULL. */
+db_rc store_media_insert(db *d, const struct media_info *m, const void *bytes, size_t n, const void *browser,
+                         size_t browser_len, int64_t now);
+db_rc store_media_owner_add(db *d, const char *id, int64_t user_id, int64_t now);
+/* DB_ROW when user uploaded it / when the worker holds a live lease on, or submitted, a task using it. */
+db_rc store_media_owned(db *d, const char *id, int64_t user_id);
+db_rc store_media_worker_sees(db *d, const char *id, int64_t worker_id, int64_t now);
+/* Hands the stored bytes (or the browser layout) to sink inside the transaction; DB_DONE if absent. */
+db_rc store_media_read(db *d, const char *id, bool browser, int (*sink)(void *ctx, const void *p, size_t n), void *ctx);
+db_rc store_task_media_add(db *d, int64_t task_id, const char *media_id);
+
 /* audit chain */
 struct audit_entry {
     int64_t id, at, actor_id; /* actor_id 0: the system */

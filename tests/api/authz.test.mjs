@@ -8,6 +8,7 @@ import {
   startServer, assertProblem, projectInput, ndjson, makeProject, routeTable, apiRouteKeys, normalisePattern,
   randomId,
 } from '../lib/server.mjs';
+import { pngBytes, kittiBin } from '../lib/media.mjs';
 
 const ROLES = ['anonymous', 'admin', 'requester', 'other_requester', 'reviewer', 'support', 'worker'];
 const SIGNED_IN = ROLES.filter((r) => r !== 'anonymous');
@@ -37,6 +38,14 @@ before(async () => {
   const key = await srv.api('POST', '/api/v1/api-keys', { token: rt, body: { name: 'fixture' } });
   assert.equal(key.status, 201, key.text);
   fx.keyId = key.json.id;
+  const png = await srv.api('POST', '/api/v1/media?name=fixture.png', { token: rt, body: pngBytes(), headers: { 'content-type': 'image/png' } });
+  assert.equal(png.status, 201, png.text);
+  fx.image = png.json.media_id;
+  const cloud = await srv.api('POST', '/api/v1/media?name=fixture.bin', {
+    token: rt, body: kittiBin([[1, 2, 3, 0.5], [4, 5, 6, 0.25]]), headers: { 'content-type': 'application/octet-stream' },
+  });
+  assert.equal(cloud.status, 201, cloud.text);
+  fx.cloud = cloud.json.media_id;
   // A claim the worker holds while other roles try to submit or release it.
   const c = await srv.api('POST', `/api/v1/projects/${fx.published.id}/claim`, { token: users.worker.token });
   assert.equal(c.status, 200, c.text);
@@ -99,6 +108,19 @@ const MATRIX = [
       const k = await srv.api('POST', '/api/v1/api-keys', { token: users.requester.token, body: { name: 'to-revoke' } });
       return { path: `/api/v1/api-keys/${k.json.id}` };
     },
+  },
+  {
+    route: 'POST /api/v1/media', allow: { requester: 201, other_requester: 201 },
+    prepare: () => ({ path: '/api/v1/media?name=x.png', body: pngBytes(), headers: { 'content-type': 'image/png' } }),
+  },
+  {
+    // Media is seen by its uploader, and by a worker only through a task they hold or submitted.
+    route: 'GET /api/v1/media/{media_id}', allow: { requester: 200, other_requester: 404, worker: 404 },
+    prepare: () => ({ path: `/api/v1/media/${fx.image}` }),
+  },
+  {
+    route: 'GET /api/v1/media/{media_id}/points', allow: { requester: 200, other_requester: 404, worker: 404 },
+    prepare: () => ({ path: `/api/v1/media/${fx.cloud}/points` }),
   },
   {
     route: 'POST /api/v1/projects', allow: { requester: 201, other_requester: 201 },

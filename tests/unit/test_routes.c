@@ -68,13 +68,13 @@ static void test_table_entries_well_formed(void **state)
         if (!method_ok) fail_msg("route %s %s: unknown method", rt->method, rt->pattern);
         /* role mask only uses defined role bits */
         assert_int_equal(rt->roles & ~(unsigned)ROLES_SIGNED_IN, 0);
-        /* placeholders are only {id} or {file} and fill a whole segment */
+        /* placeholders are {id}, {media_id} (one segment) or {path} (the rest, last) */
         for (const char *p = strchr(rt->pattern, '{'); p; p = strchr(p + 1, '{')) {
-            if (strncmp(p, "{id}", 4) && strncmp(p, "{file}", 6))
+            if (strncmp(p, "{id}", 4) && strncmp(p, "{media_id}", 10) && strncmp(p, "{path}", 6))
                 fail_msg("route %s %s: unknown placeholder", rt->method, rt->pattern);
             assert_int_equal(p[-1], '/');
             const char *end = strchr(p, '}');
-            assert_true(end[1] == '\0' || end[1] == '/');
+            assert_true(end[1] == '\0' || (end[1] == '/' && strncmp(p, "{path}", 6)));
         }
     }
 }
@@ -124,9 +124,12 @@ static void test_every_route_is_found(void **state)
             if (!strncmp(p, "{id}", 4)) {
                 o += (size_t)snprintf(path + o, sizeof path - o, "77");
                 p += 4;
-            } else if (!strncmp(p, "{file}", 6)) {
+            } else if (!strncmp(p, "{path}", 6)) {
                 o += (size_t)snprintf(path + o, sizeof path - o, "x.js");
                 p += 6;
+            } else if (!strncmp(p, "{media_id}", 10)) {
+                o += (size_t)snprintf(path + o, sizeof path - o, "x.js");
+                p += 10;
             } else {
                 path[o++] = *p++;
                 path[o] = '\0';
@@ -135,7 +138,7 @@ static void test_every_route_is_found(void **state)
         struct found f;
         if (find(rt->method, path, &f) != rt) fail_msg("%s %s not found as %s", rt->method, path, rt->pattern);
         if (strstr(rt->pattern, "{id}")) assert_int_equal(f.id, 77);
-        if (strstr(rt->pattern, "{file}")) assert_string_equal(f.param, "x.js");
+        if (strstr(rt->pattern, "{path}") || strstr(rt->pattern, "{media_id}")) assert_string_equal(f.param, "x.js");
     }
 }
 
@@ -204,8 +207,7 @@ static void test_find_unknown_paths(void **state)
         "/api/v1/projectsx",
         "/api/v1/PROJECTS",
         "/healthz/",
-        "/static/",            /* {file} needs one non-empty segment */
-        "/static/a/b.css",     /* ... and only one */
+        "/static/",            /* {path} needs at least one character */
         "/static",
     };
     for (size_t i = 0; i < sizeof unknown / sizeof *unknown; i++) {
@@ -270,13 +272,17 @@ static void test_find_static_file(void **state)
     (void)state;
     struct found f;
     assert_non_null(find("GET", "/static/app.css", &f));
-    assert_string_equal(f.rt->pattern, "/static/{file}");
+    assert_string_equal(f.rt->pattern, "/static/{path}");
     assert_non_null(f.param);
     assert_string_equal(f.param, "app.css");
     assert_ptr_equal(f.param, f.pbuf); /* copied into the caller's buffer */
 
     assert_non_null(find("GET", "/static/x", &f));
     assert_string_equal(f.param, "x");
+
+    /* {path} takes the rest of the path, sub-folders included */
+    assert_non_null(find("GET", "/static/editors/lidar.js", &f));
+    assert_string_equal(f.param, "editors/lidar.js");
 
     assert_null(find("POST", "/static/app.css", &f));
     assert_int_equal(f.known, 1);

@@ -1,0 +1,233 @@
+/* Project export in every format of core/formats.c, streamed with chunked encoding: pages of tasks
+ * (keyset on the task id), each read in its own short transaction, so memory stays bounded and a
+ * long download never holds a snapshot open. Two-pass formats (COCO) walk the tasks twice. */
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "api/project_access.h"
+#include "core/formats.h"
+#include "core/schema.h"
+#include "http/reply.h"
+#include "util/clock.h"
+#include "util/log.h"
+
+#define EXPORT_PAGE_TASKS 200
+#define EXPORT_CHUNK_BYTES (1 << 20)
+
+struct export_state {
+    req *r;
+    struct evhttp_connection *conn;
+    struct project p;
+    json_t *schema;
+    fmt_export *x;
+    int pass, passes;
+    int64_t after;
+    bool done, started, closed;
+    struct evbuffer *out;
+    /* one page */
+    arena *page;
+    int ntasks, nanswers;
+    struct export_task *tasks;
+    struct export_answer *answers;
+};
+
+static int sink_write(void *ctx, const void *p, size_t n)
+{
+    return evbuffer_add(((struct export_state *)ctx)->out, p, n);
+}
+
+static tx_rc page_tx(db *d, void *vctx)
+{
+    struct export_state *s = vctx;
+    TX_CHECK(store_export_tasks(d, s->page, s->p.id, s->after, EXPORT_PAGE_TASKS, &s->tasks, &s->ntasks));
+    s->nanswers = 0;
+    if (s->ntasks)
+        TX_CHECK(store_export_answers(d, s->page, s->p.id, s->tasks[0].id, s->tasks[s->ntasks - 1].id, &s->answers,
+                                      &s->nanswers));
+    return TX_COMMIT;
+}
+
+/* Feeds the page's tasks to the exporter; stops early past EXPORT_CHUNK_BYTES. -1 on a format error. */
+static int render_page(struct export_state *s)
+{
+    int ai = 0;
+    for (int ti = 0; ti < s->ntasks; ti++) {
+        const struct export_task *t = &s->tasks[ti];
+        for (; ai < s->nanswers && s->answers[ai].task_id < t->id; ai++) {}
+        int first = ai;
+        for (; ai < s->nanswers && s->answers[ai].task_id == t->id; ai++) {}
+        struct fmt_answer *answers = arena_alloc(s->page, sizeof *answers * (size_t)(ai - first + 1));
+        for (int k = first; k < ai; k++)
+            answers[k - first] = (struct fmt_answer){s->answers[k].assignment_id, s->answers[k].worker_id,
+                                                     s->answers[k].submitted_at,
+                                                     json_loads(s->answers[k].answer_json, 0, NULL)};
+        json_t *data = json_loads(t->data_json, 0, NULL);
+        json_t *image = json_object_get(data, "image");
+        struct fmt_task ft = {
+            .task_id = t->id, .external_id = t->external_id, .data = data,
+            .width = (int)json_integer_value(json_object_get(image, "width")),
+            .height = (int)json_integer_value(json_object_get(image, "height")),
+            .predictions = t->predictions_json ? json_loads(t->predictions_json, 0, NULL) : NULL,
+            .answers = answers, .n_answers = (size_t)(ai - first),
+        };
+        int rc = fmt_export_task(s->x, &ft);
+        json_decref(data);
+        json_decref(ft.predictions);
+        for (size_t k = 0; k < ft.n_answers; k++) json_decref(answers[k].answer);
+        if (rc) return -1;
+        s->after = t->id;
+        if (evbuffer_get_length(s->out) >= EXPORT_CHUNK_BYTES) break;
+    }
+    return 0;
+}
+
+static void export_free(struct export_state *s)
+{
+    req_pending_end(s->r);
+    fmt_export_free(s->x);
+    json_decref(s->schema);
+    evbuffer_free(s->out);
+    free(s);
+}
+
+static void export_closed(struct evhttp_connection *conn, void *arg)
+{
+    (void)conn;
+    struct export_state *s = arg;
+    s->closed = true;
+    if (s->started) export_free(s);
+}
+
+/* Stops the stream early: the error goes in a last line (the status was sent long ago). */
+static void export_abort(struct export_state *s, const char *why)
+{
+    log_msg("%s export of project %lld stopped after task %lld: %s", s->r->id_text, (long long)s->p.id,
+            (long long)s->after, why);
+    evbuffer_add_printf(s->out, "\n{\"error\":{\"name\":\"EXPORT_FAILED\",\"detail\":\"%s; the export is incomplete\"}}\n",
+                        why);
+    s->done = true;
+}
+
+static void export_next(struct evhttp_connection *conn, void *arg)
+{
+    (void)conn;
+    struct export_state *s = arg;
+    while (!s->done && evbuffer_get_length(s->out) == 0) {
+        s->page = arena_new(64 * 1024);
+        store_rc rc = s->page ? store_run(s->r->db, false, page_tx, s) : STORE_FAILED;
+        if (rc != STORE_OK) {
+            export_abort(s, "the database failed");
+        } else if (s->ntasks > 0) {
+            if (render_page(s)) export_abort(s, fmt_export_error(s->x));
+        } else if (s->pass + 1 < s->passes) {
+            s->pass++;
+            s->after = 0;
+            if (fmt_export_next_pass(s->x)) export_abort(s, fmt_export_error(s->x));
+        } else {
+            if (fmt_export_end(s->x)) export_abort(s, fmt_export_error(s->x));
+            s->done = true;
+        }
+        arena_free(s->page);
+        s->page = NULL;
+    }
+    if (evbuffer_get_length(s->out)) {
+        evhttp_send_reply_chunk_with_cb(s->r->ev, s->out, export_next, s);
+        return;
+    }
+    evhttp_connection_set_closecb(s->conn, NULL, NULL);
+    evhttp_send_reply_end(s->r->ev);
+    export_free(s);
+}
+
+/* The first page is read on the next loop turn, after dispatch has counted this stream. */
+static void export_start(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    struct export_state *s = arg;
+    s->started = true;
+    if (s->closed) {
+        export_free(s);
+        return;
+    }
+    export_next(s->conn, s);
+}
+
+struct load_ctx {
+    req *r;
+    struct project p;
+    bool found;
+};
+
+static tx_rc load_tx(db *d, void *vctx)
+{
+    struct load_ctx *c = vctx;
+    db_rc rc = project_load(d, c->r->a, &c->r->user, c->r->role, c->r->id, ACCESS_READ, false, &c->p);
+    TX_CHECK(rc);
+    c->found = rc == DB_ROW;
+    return TX_COMMIT;
+}
+
+void projects_export(req *r)
+{
+    const char *format = req_query(r, "format");
+    const struct fmt_exporter *e = fmt_exporter_for(format ? format : "jsonl");
+    if (!e) {
+        reply_error(r, ERR_BAD_QUERY, "format", "format must be one of " FMT_NAMES);
+        return;
+    }
+    struct load_ctx c = {.r = r};
+    store_rc rc = store_run(r->db, false, load_tx, &c);
+    if (rc != STORE_OK) {
+        reply_store_failure(r, rc);
+        return;
+    }
+    if (!c.found) {
+        reply_error(r, ERR_NOT_FOUND, NULL, "no project %lld", (long long)r->id);
+        return;
+    }
+    enum project_kind kind;
+    if (!kind_parse(c.p.kind, &kind) || !fmt_exporter_supports(e, kind)) {
+        reply_error(r, ERR_BAD_QUERY, "format", "the %s format cannot express %s projects", e->name, c.p.kind);
+        return;
+    }
+    struct export_state *s = calloc(1, sizeof *s);
+    if (!s || !(s->out = evbuffer_new())) {
+        free(s);
+        reply_error(r, ERR_SERVER_BUSY, NULL, "out of memory");
+        return;
+    }
+    s->r = r;
+    s->p = c.p; /* strings live in r's arena, which outlives the stream */
+    s->passes = e->passes;
+    s->schema = json_loads(c.p.schema_json, 0, NULL);
+    s->conn = evhttp_request_get_connection(r->ev);
+    struct fmt_sink sink = {sink_write, s};
+    struct fmt_options opt = {.media_url_prefix = NULL, .now_ms = clock_now_ms()};
+    char err[256] = "";
+    s->x = fmt_export_begin(e, c.p.kind, s->schema, &sink, &opt, err, sizeof err);
+    if (!s->x) {
+        json_decref(s->schema);
+        evbuffer_free(s->out);
+        free(s);
+        reply_error(r, ERR_BAD_QUERY, "format", "%s", err[0] ? err : "this export cannot start");
+        return;
+    }
+    struct evkeyvalq *h = evhttp_request_get_output_headers(r->ev);
+    evhttp_add_header(h, "Content-Type", e->content_type);
+    evhttp_add_header(h, "Cache-Control", "no-store");
+    evhttp_add_header(h, "X-Request-Id", r->id_text);
+    evhttp_add_header(h, "Content-Disposition", arena_printf(r->a, "attachment; filename=\"project-%lld.%s\"",
+                                                             (long long)c.p.id, e->extension));
+    r->status = 200;
+    r->replied = true;
+    r->pending = true;
+    evhttp_connection_set_closecb(s->conn, export_closed, s);
+    evhttp_send_reply_start(r->ev, 200, "OK");
+    struct timeval now = {0, 0};
+    event_base_once(evhttp_connection_get_base(s->conn), -1, EV_TIMEOUT, export_start, s, &now);
+}

@@ -1,0 +1,52 @@
+// Small media files made in the test: valid PNGs of any size and colour, and KITTI velodyne .bin clouds.
+import { deflateSync } from 'node:zlib';
+
+const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+
+function crc32(buf) {
+  let c = 0xffffffff;
+  for (const b of buf) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+function chunk(type, data) {
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(data.length);
+  const td = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(td));
+  return Buffer.concat([len, td, crc]);
+}
+
+/** An RGB PNG of width × height filled with one colour (random unless given), so each call can differ. */
+export function pngBytes({ width = 4, height = 3, rgb } = {}) {
+  const [r, g, b] = rgb || [Math.random() * 256, Math.random() * 256, Math.random() * 256].map(Math.floor);
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 8; // bit depth
+  ihdr[9] = 2; // colour type RGB
+  const row = Buffer.alloc(1 + width * 3);
+  for (let x = 0; x < width; x++) row.set([r, g, b], 1 + x * 3);
+  const raw = Buffer.concat(Array.from({ length: height }, () => row));
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+/** A KITTI velodyne .bin: float32 x, y, z, reflectance per point. */
+export function kittiBin(points) {
+  const buf = Buffer.alloc(points.length * 16);
+  points.forEach(([x, y, z, i], n) => {
+    buf.writeFloatLE(x, n * 16);
+    buf.writeFloatLE(y, n * 16 + 4);
+    buf.writeFloatLE(z, n * 16 + 8);
+    buf.writeFloatLE(i ?? 0, n * 16 + 12);
+  });
+  return buf;
+}
