@@ -1,4 +1,5 @@
-// Requester dashboard: list, create, publish/pause projects; upload tasks; follow progress; export.
+// Requester dashboard: list, create (any kind, with a schema), publish/pause projects; upload media and tasks;
+// preview the workers' editor; follow progress; export.
 import {
   announce, api, clearFieldErrors, el, formatDuration, formatMoney, hourlyRate, parseMicros, requireUser,
   showApiFieldError, showFieldError,
@@ -11,7 +12,47 @@ const fields = {
   name: $('project-name'), instructions: $('project-instructions'), labels: $('project-labels'),
   reward_micros: $('project-reward'), currency: $('project-currency'),
   estimated_seconds: $('project-estimated-seconds'), overlap: $('project-overlap'), lease_seconds: $('project-lease-seconds'),
+  kind: $('project-kind'), schema: $('project-schema'),
 };
+const KINDS = {
+  text_classification: { editor: 'classification.js', task: { data: { text: 'The delivery was fast.' }, external_id: 'a1' } },
+  text_spans: {
+    editor: 'spans.js',
+    template: { entities: ['PER', 'ORG', 'LOC'], allow_overlap: false, relations: ['works_for'] },
+    hint: 'entities: 1–50 names; allow_overlap: nested or overlapping spans allowed; relations: 0–50 names (optional).',
+    task: { data: { text: 'Wanjiru works for Safaricom in Nairobi.' }, external_id: 'a1' },
+  },
+  image_annotation: {
+    editor: 'image.js',
+    template: {
+      classes: [
+        { name: 'car', tools: ['bbox', 'polygon'], attributes: [{ name: 'occluded', type: 'bool' }, { name: 'colour', type: 'enum', values: ['red', 'blue', 'other'] }] },
+        { name: 'person', tools: ['bbox', 'keypoints'], skeleton: { points: ['head', 'left_hand', 'right_hand', 'left_foot', 'right_foot'], edges: [[0, 1], [0, 2], [0, 3], [0, 4]] } },
+      ],
+    },
+    hint: 'classes: name, tools (bbox, polygon, keypoints), attributes (bool, enum with values, text with max_chars), skeleton {points, edges} for keypoints.',
+    task: { data: { image: { media_id: '<media id>' } }, external_id: 'a1' },
+  },
+  lidar_cuboids: {
+    editor: 'lidar.js',
+    template: { classes: [{ name: 'Car', attributes: [{ name: 'parked', type: 'bool' }] }, { name: 'Pedestrian' }, { name: 'Cyclist' }] },
+    hint: 'classes: name and optional attributes; workers draw 3D boxes (centre, size, yaw) in the point cloud frame.',
+    task: { data: { pointcloud: { media_id: '<media id>' } }, external_id: 'a1' },
+  },
+  llm_comparison: {
+    editor: 'compare.js',
+    template: { allow_tie: true, criteria: ['helpfulness', 'honesty', 'harmlessness'], rationale_min_chars: 20 },
+    hint: 'allow_tie: a tie may be chosen; criteria: 0–20 rated 1–5 per response; rationale_min_chars: minimum explanation length.',
+    task: { data: { prompt: 'How do I reverse a list?', responses: [{ id: 'a', text: '…' }, { id: 'b', text: '…' }] }, external_id: 'a1' },
+  },
+  free_text: {
+    editor: 'freetext.js',
+    template: { min_chars: 1, max_chars: 5000 },
+    hint: 'min_chars / max_chars bound the answer length in characters (code points).',
+    task: { data: { text: 'Summarise this paragraph…' }, external_id: 'a1' },
+  },
+};
+const templateText = (kind) => (KINDS[kind]?.template ? JSON.stringify(KINDS[kind].template, null, 2) : '');
 const POLL_MS = 5000;
 
 const projects = new Map(); // id → project
@@ -113,10 +154,29 @@ function renderDetail() {
     hourlyRate(p.reward_micros, p.estimated_seconds, p.currency), `${plural(p.overlap, 'answer')} per task`,
     `lease ${formatDuration(p.lease_seconds ?? 600)}`,
   ].join(' · ');
-  $('detail-labels').replaceChildren(...(p.labels || []).map((l) => el('span', { class: 'chip' }, l)));
+  const kind = p.kind || 'text_classification';
+  $('detail-kind').textContent = kind.replace(/_/g, ' ');
+  $('detail-kind').dataset.kind = kind;
+  $('detail-labels').replaceChildren(...schemaChips(p).map((l) => el('span', { class: 'chip' }, l)));
+  $('detail-labels').setAttribute('aria-label', kind === 'text_classification' ? 'Labels' : 'Schema');
+  $('tasks-hint').textContent = JSON.stringify(KINDS[kind]?.task || KINDS.text_classification.task);
   const exportLink = $('export-link');
   exportLink.href = `/api/v1/projects/${p.id}/export?format=jsonl`;
   exportLink.download = `fairlabel-project-${p.id}.jsonl`;
+}
+
+/** Short chips describing a project's schema (labels, entities, classes, criteria, bounds). */
+function schemaChips(p) {
+  const sc = p.schema && typeof p.schema === 'object' ? p.schema : {};
+  switch (p.kind || 'text_classification') {
+    case 'text_classification': return [...(p.labels || sc.labels || []), ...(sc.multiple ? ['(several per task)'] : [])];
+    case 'text_spans': return [...(sc.entities || []), ...(sc.relations || []).map((r) => `→ ${r}`)];
+    case 'image_annotation': return (sc.classes || []).map((c) => `${c.name}: ${(c.tools || []).join(', ')}`);
+    case 'lidar_cuboids': return (sc.classes || []).map((c) => c.name);
+    case 'llm_comparison': return [...(sc.criteria || []), sc.allow_tie ? 'ties allowed' : 'no ties', `rationale ≥ ${sc.rationale_min_chars ?? 0}`];
+    case 'free_text': return [`${sc.min_chars ?? 1}–${sc.max_chars ?? '∞'} characters`];
+    default: return [];
+  }
 }
 
 function renderProgress(pr) {
@@ -215,14 +275,26 @@ for (const f of [fields.reward_micros, fields.estimated_seconds, fields.currency
 
 function readForm() {
   const errors = [];
+  const kind = fields.kind.value || 'text_classification';
   const out = {
-    name: fields.name.value.trim(), instructions: fields.instructions.value, kind: 'text_classification',
-    labels: parseLabels(fields.labels.value), currency: fields.currency.value.trim().toUpperCase(),
+    name: fields.name.value.trim(), instructions: fields.instructions.value, kind,
+    currency: fields.currency.value.trim().toUpperCase(),
   };
   if (!out.name) errors.push(['name', 'Give the project a name.']);
-  if (out.labels.length < 2) errors.push(['labels', 'Enter at least two different labels.']);
-  else if (out.labels.length > 50) errors.push(['labels', 'Use at most 50 labels.']);
-  else if (out.labels.some((l) => l.length > 100)) errors.push(['labels', 'Each label can have at most 100 characters.']);
+  if (kind === 'text_classification') {
+    out.labels = parseLabels(fields.labels.value);
+    if (out.labels.length < 2) errors.push(['labels', 'Enter at least two different labels.']);
+    else if (out.labels.length > 50) errors.push(['labels', 'Use at most 50 labels.']);
+    else if (out.labels.some((l) => l.length > 100)) errors.push(['labels', 'Each label can have at most 100 characters.']);
+    if ($('project-multiple').checked) out.schema = { labels: out.labels, multiple: true };
+  } else {
+    try {
+      out.schema = JSON.parse(fields.schema.value);
+      if (!out.schema || typeof out.schema !== 'object' || Array.isArray(out.schema)) throw new Error('The schema must be a JSON object.');
+    } catch (e) {
+      errors.push(['schema', e instanceof SyntaxError ? `Not valid JSON: ${e.message}` : e.message]);
+    }
+  }
   try { out.reward_micros = parseMicros(fields.reward_micros.value); } catch (e) { errors.push(['reward_micros', e.message]); }
   if (!/^[A-Z]{3}$/.test(out.currency)) errors.push(['currency', 'Use a 3-letter ISO 4217 code such as USD.']);
   for (const [key, min, max] of [['estimated_seconds', 1, 86400], ['overlap', 1, 15], ['lease_seconds', 2, 86400]]) {
@@ -253,6 +325,7 @@ form.addEventListener('submit', async (ev) => {
     renderList();
     select(p.id);
     form.reset();
+    kindChanged(true);
     updateRatePreview();
     announce(status, `Created “${p.name}”. Upload tasks, then publish it.`, 'success');
   } catch (err) {
@@ -261,6 +334,143 @@ form.addEventListener('submit', async (ev) => {
   } finally {
     button.disabled = false;
   }
+});
+
+// ---- kind and schema ----------------------------------------------------------------------------
+
+function kindChanged(force = false) {
+  const kind = fields.kind.value || 'text_classification';
+  const classification = kind === 'text_classification';
+  $('labels-field').hidden = !classification;
+  fields.labels.required = classification;
+  $('schema-field').hidden = classification;
+  const current = fields.schema.value.trim();
+  const isTemplate = !current || Object.keys(KINDS).some((k) => current === templateText(k));
+  if (force || isTemplate) fields.schema.value = templateText(kind);
+  $('schema-hint').textContent = KINDS[kind]?.hint || '';
+}
+fields.kind.addEventListener('change', () => { clearFieldErrors(form); kindChanged(); });
+$('schema-template').addEventListener('click', () => { fields.schema.value = templateText(fields.kind.value); fields.schema.focus(); });
+kindChanged(true);
+
+// ---- media upload -------------------------------------------------------------------------------
+
+const mediaLine = (id, type) => JSON.stringify({ data: /^image\//.test(type) ? { image: { media_id: id } } : { pointcloud: { media_id: id } } });
+
+$('media-upload').addEventListener('click', async () => {
+  const status = $('media-status');
+  const files = [...$('media-file').files];
+  if (!files.length) return announce(status, 'Choose one or more files first.', 'error');
+  const button = $('media-upload');
+  button.disabled = true;
+  let ok = 0;
+  try {
+    for (const [i, file] of files.entries()) {
+      announce(status, `Uploading ${file.name} (${i + 1} of ${files.length})…`);
+      try {
+        const reply = await api('POST', '/api/v1/media', { body: file, contentType: file.type || 'application/octet-stream' });
+        const id = reply.media_id;
+        const line = mediaLine(id, reply.content_type || file.type);
+        $('media-list').prepend(el('li', { dataset: { mediaId: id } },
+          el('div', { class: 'media-name' }, el('strong', {}, file.name), el('span', { class: 'subtle' }, ` ${file.type || 'unknown type'}`)),
+          el('code', { class: 'media-id' }, id),
+          el('button', { type: 'button', class: 'btn btn-ghost btn-small', dataset: { action: 'copy', line }, 'aria-label': `Copy a task line for ${file.name}` }, 'Copy task line')));
+        ok += 1;
+      } catch (err) {
+        announce(status, `${file.name} failed: ${err.message}`, 'error');
+        return;
+      }
+    }
+    announce(status, `Uploaded ${plural(ok, 'file')}.`, 'success');
+    $('media-file').value = '';
+  } finally {
+    button.disabled = false;
+  }
+});
+
+$('media-list').addEventListener('click', async (ev) => {
+  const b = ev.target.closest('[data-action="copy"]');
+  if (!b) return;
+  try {
+    await navigator.clipboard.writeText(b.dataset.line);
+    announce($('media-status'), 'Copied a task line for that file.', 'success');
+  } catch {
+    const code = b.parentElement.querySelector('.media-id');
+    getSelection().selectAllChildren(code);
+    announce($('media-status'), `Copy it by hand: ${b.dataset.line}`, 'info');
+  }
+});
+
+// ---- preview ------------------------------------------------------------------------------------
+
+let preview = null; // the mounted editor
+
+async function firstTask(p) {
+  const file = $('tasks-file').files[0];
+  if (file) {
+    const line = (await file.text()).split(/\r?\n/).find((l) => l.trim());
+    if (!line) throw new Error(`${file.name} has no task lines.`);
+    try { return { task: JSON.parse(line), source: `the first line of ${file.name}` }; } catch (e) { throw new Error(`The first line of ${file.name} is not JSON: ${e.message}`); }
+  }
+  const res = await fetch(`/api/v1/projects/${p.id}/export?format=jsonl`, { credentials: 'same-origin', cache: 'no-store' });
+  if (!res.ok) throw new Error(`Could not read the project's tasks (HTTP ${res.status}).`);
+  const reader = res.body.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (value) text += decoder.decode(value, { stream: true });
+    const nl = text.indexOf('\n');
+    if (nl >= 0 || done) {
+      reader.cancel().catch(() => {});
+      const line = (nl >= 0 ? text.slice(0, nl) : text).trim();
+      if (!line) throw new Error('This project has no tasks yet: choose a tasks file or upload tasks first.');
+      return { task: JSON.parse(line), source: 'the project\'s first task' };
+    }
+  }
+}
+
+function closePreview() {
+  if (preview) { try { preview.destroy(); } catch { /* ignore */ } }
+  preview = null;
+  $('preview-editor').replaceChildren();
+  if ($('preview-dialog').open) $('preview-dialog').close();
+}
+
+$('preview-open').addEventListener('click', async () => {
+  const p = projects.get(selectedId);
+  if (!p) return;
+  const status = $('preview-status');
+  const button = $('preview-open');
+  button.disabled = true;
+  closePreview();
+  $('preview-answer').hidden = true;
+  try {
+    const { task, source } = await firstTask(p);
+    const kind = p.kind || 'text_classification';
+    const module = await import(`/static/editors/${KINDS[kind]?.editor || 'missing.js'}`).catch((err) => {
+      throw new Error(`The ${kind.replace(/_/g, ' ')} editor could not be loaded (${err.message}).`);
+    });
+    $('preview-title').textContent = `Preview: ${p.name}`;
+    $('preview-dialog').showModal();
+    preview = module.mount($('preview-editor'), {
+      task: { id: task.task_id ?? task.id ?? null, data: task.data || {} }, project: p, predictions: task.predictions ?? null,
+    });
+    announce(status, `Showing ${source}. Answer it as a worker would; nothing is submitted.`);
+  } catch (err) {
+    announce($('upload-status'), `Preview failed: ${err.message}`, 'error');
+  } finally {
+    button.disabled = false;
+  }
+});
+$('preview-close').addEventListener('click', closePreview);
+$('preview-dialog').addEventListener('close', () => { if (preview) closePreview(); });
+$('preview-check').addEventListener('click', () => {
+  if (!preview) return;
+  const problem = preview.validate();
+  announce($('preview-status'), problem ? `A worker would be told: ${problem}` : 'This answer would be accepted by the editor.', problem ? 'warn' : 'success');
+  $('preview-answer').textContent = JSON.stringify(preview.getAnswer(), null, 2);
+  $('preview-answer').hidden = false;
 });
 
 // ---- start --------------------------------------------------------------------------------------

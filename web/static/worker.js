@@ -1,4 +1,5 @@
-// Worker page: pick a published project, claim a task, label it (keys 1–9, Enter submits), repeat.
+// Worker page: pick a published project, claim a task, answer it in the editor of the project's kind
+// (web/static/editors/; classification: keys 1–9, Enter submits; every kind: Ctrl+Enter submits), repeat.
 import { announce, api, el, formatDuration, formatMoney, hourlyRate, requireUser } from '/static/api.js';
 
 const $ = (id) => document.getElementById(id);
@@ -8,7 +9,6 @@ const workStatus = $('work-status');
 let project = null; // the project being worked on (from the list)
 let claim = null; // the current claim {assignment_id, lease_token, expires_at, task, project}
 let idempotencyKey = null; // one per claim, so a retried submit is not counted twice
-let chosen = null; // the chosen label
 let busy = false;
 let done = 0;
 let leaseTimer = null;
@@ -81,6 +81,7 @@ function setInstructions(text) {
 }
 
 async function backToList() {
+  if (editor?.isDirty?.() && !window.confirm('Leave this task and discard your changes?')) return;
   await releaseCurrent();
   project = null;
   showView(false);
@@ -93,19 +94,68 @@ $('claim-again').addEventListener('click', () => claimNext());
 
 // ---- claiming and labelling ---------------------------------------------------------------------
 
+// The editor module of each kind (web/static/editors/). Imported on demand, so a missing or broken module only
+// breaks its own kind.
+const EDITORS = {
+  text_classification: 'classification.js',
+  text_spans: 'spans.js',
+  image_annotation: 'image.js',
+  lidar_cuboids: 'lidar.js',
+  llm_comparison: 'compare.js',
+  free_text: 'freetext.js',
+};
+const WIDE_KINDS = new Set(['text_spans', 'image_annotation', 'lidar_cuboids', 'llm_comparison']);
+
+let editor = null; // {getAnswer, validate, destroy, isDirty} of the mounted editor
+let editorKind = null;
+let taskTimer = null;
+let taskStarted = 0;
+
+async function loadEditor(kind) {
+  const file = EDITORS[kind];
+  if (!file) throw new Error(`This page cannot show tasks of kind “${kind}” yet.`);
+  try {
+    return await import(`/static/editors/${file}`);
+  } catch (err) {
+    throw new Error(`The ${kind.replace(/_/g, ' ')} editor could not be loaded (${err.message}).`);
+  }
+}
+
+function destroyEditor() {
+  stopTaskTimer();
+  if (editor) {
+    try { editor.destroy(); } catch { /* a broken editor must not block the next task */ }
+  }
+  editor = null;
+  editorKind = null;
+  $('editor').replaceChildren();
+}
+
+function editorChanged() {
+  if (workStatus.dataset.kind === 'warn' && !workStatus.hidden && editor && editor.validate() === null) announce(workStatus, '');
+  updateSubmit();
+}
+
+function updateSubmit() {
+  // Classification keeps the original behaviour: Submit is enabled once a label is chosen. Other kinds can
+  // always press Submit and are told what is missing.
+  const waiting = !editor || (editorKind === 'text_classification' && editor.validate() !== null);
+  $('submit').disabled = busy || waiting;
+}
+
 function setBusy(b) {
   busy = b;
   $('skip').disabled = b;
-  $('submit').disabled = b || chosen === null;
   $('claim-again').disabled = b;
-  for (const btn of $('labels').querySelectorAll('button')) btn.disabled = b;
+  $('editor').inert = b;
+  updateSubmit();
 }
 
 async function claimNext(notice = '', kind = 'info') {
   if (!project) return;
   stopLeaseTimer();
+  destroyEditor();
   claim = null;
-  chosen = null;
   setBusy(true);
   announce(workStatus, notice ? `${notice} Loading the next task…` : 'Loading a task…', kind);
   try {
@@ -116,62 +166,69 @@ async function claimNext(notice = '', kind = 'info') {
       announce(workStatus, notice, kind);
       $('claim-again').focus();
     } else {
-      showTask(c);
+      await showTask(c);
       announce(workStatus, notice, kind);
     }
   } catch (err) {
     if (err.status === 401) return location.replace('/login');
-    $('task-panel').hidden = true;
-    $('empty-state').hidden = false;
-    announce(workStatus, `Could not get a task: ${err.message}`, 'error');
+    if (claim) { // the task is held but its editor failed: Skip gives it back
+      $('task-panel').hidden = false;
+      $('empty-state').hidden = true;
+      announce(workStatus, err.message, 'error');
+    } else {
+      $('task-panel').hidden = true;
+      $('empty-state').hidden = false;
+      announce(workStatus, `Could not get a task: ${err.message}`, 'error');
+    }
   } finally {
     setBusy(false);
   }
+  if (editor && claim) editor.focus?.();
 }
 
-function showTask(c) {
+function renderTaskCard(p) {
+  const figure = (label, value) => el('div', {}, el('dt', {}, label), el('dd', {}, value));
+  $('task-card').replaceChildren(el('dl', { class: 'offer-figures task-figures' },
+    figure('Reward', formatMoney(p.reward_micros, p.currency)),
+    figure('Estimated time', `~${formatDuration(p.estimated_seconds)}`),
+    figure('Hourly at estimate', hourlyRate(p.reward_micros, p.estimated_seconds, p.currency))));
+}
+
+async function showTask(c) {
   claim = c;
   idempotencyKey = newKey();
-  chosen = null;
+  const p = { ...project, ...(c.project || {}) };
   if (c.project?.instructions !== undefined) setInstructions(c.project.instructions);
-  const data = c.task?.data || {};
-  $('task-text').textContent = typeof data.text === 'string' ? data.text : JSON.stringify(data, null, 2);
-  const labels = c.project?.labels || project.labels || [];
-  $('labels').replaceChildren(...labels.map((label, i) => el('button', {
-    type: 'button', class: 'label-btn', dataset: { label }, 'aria-pressed': 'false',
-    'aria-keyshortcuts': i < 9 ? String(i + 1) : null,
-  }, i < 9 ? el('kbd', {}, String(i + 1)) : null, el('span', {}, label))));
+  const kind = p.kind || 'text_classification';
+  $('work-view').dataset.kind = kind;
+  $('work-view').classList.toggle('workbench-wide', WIDE_KINDS.has(kind));
+  $('submit-key').textContent = kind === 'text_classification' ? 'Enter' : 'Ctrl+Enter';
+  $('submit').setAttribute('aria-keyshortcuts', kind === 'text_classification' ? 'Enter Control+Enter' : 'Control+Enter');
+  renderTaskCard(p);
   $('empty-state').hidden = true;
-  $('task-panel').hidden = false;
-  $('submit').disabled = true;
   startLeaseTimer(c.expires_at);
+  const module = await loadEditor(kind);
+  if (claim !== c) return; // superseded while loading
+  editorKind = kind;
+  editor = module.mount($('editor'), {
+    task: c.task, project: p, predictions: c.task?.predictions ?? null, onChange: editorChanged,
+  });
+  $('task-panel').hidden = false;
+  startTaskTimer(p.estimated_seconds);
+  updateSubmit();
 }
-
-function choose(label) {
-  if (!claim || busy) return;
-  chosen = label;
-  for (const b of $('labels').querySelectorAll('[data-label]')) {
-    const on = b.dataset.label === label;
-    b.setAttribute('aria-pressed', String(on));
-    b.classList.toggle('selected', on);
-  }
-  $('submit').disabled = false;
-}
-
-$('labels').addEventListener('click', (ev) => {
-  const b = ev.target.closest('[data-label]');
-  if (b) choose(b.dataset.label);
-});
 
 async function submit() {
-  if (!claim || busy) return;
-  if (chosen === null) return announce(workStatus, 'Choose a label first (keys 1–9).', 'warn');
+  if (!claim || busy || !editor) return;
+  const problem = editor.validate();
+  if (problem) return announce(workStatus, problem, 'warn');
   const c = claim;
+  const answer = editor.getAnswer();
   setBusy(true);
   announce(workStatus, 'Saving…');
   try {
     await api('POST', `/api/v1/assignments/${c.assignment_id}/submit`, {
-      json: { lease_token: c.lease_token, answer: { label: chosen }, idempotency_key: idempotencyKey },
+      json: { lease_token: c.lease_token, answer, idempotency_key: idempotencyKey },
     });
     done += 1;
     $('done-count').textContent = String(done);
@@ -184,7 +241,8 @@ async function submit() {
       await claimNext('That task was already submitted.', 'info');
     } else {
       setBusy(false);
-      announce(workStatus, `Could not save your answer: ${err.message} Press Submit to try again.`, 'error');
+      const where = err.field ? ` (${err.field})` : '';
+      announce(workStatus, `Could not save your answer${where}: ${err.message} Press Submit to try again.`, 'error');
     }
   }
 }
@@ -194,6 +252,7 @@ async function releaseCurrent(keepalive = false) {
   const c = claim;
   claim = null;
   stopLeaseTimer();
+  if (!keepalive) destroyEditor();
   if (!c) return;
   try {
     await api('POST', `/api/v1/assignments/${c.assignment_id}/release`, { json: { lease_token: c.lease_token }, keepalive });
@@ -202,6 +261,7 @@ async function releaseCurrent(keepalive = false) {
 
 $('skip').addEventListener('click', async () => {
   if (!claim || busy) return;
+  if (editor?.isDirty?.() && !window.confirm('Skip this task and discard your changes?')) return;
   setBusy(true);
   await releaseCurrent();
   await claimNext('Skipped.');
@@ -211,22 +271,44 @@ $('skip').addEventListener('click', async () => {
 window.addEventListener('pagehide', () => { if (claim) releaseCurrent(true); });
 
 document.addEventListener('keydown', (ev) => {
-  if ($('work-view').hidden || !claim || busy || ev.ctrlKey || ev.metaKey || ev.altKey) return;
+  if ($('work-view').hidden || !claim || busy || !editor || ev.altKey) return;
+  if (ev.key !== 'Enter') return;
   const t = ev.target;
-  if (t instanceof Element && t.closest('input, textarea, select, [contenteditable="true"]')) return;
-  if (/^[1-9]$/.test(ev.key)) {
-    const b = $('labels').querySelectorAll('[data-label]')[Number(ev.key) - 1];
-    if (b) {
-      ev.preventDefault();
-      choose(b.dataset.label);
-    }
-  } else if (ev.key === 'Enter') {
-    // Enter on another control (Skip, Back, Sign out) keeps its usual meaning.
-    if (t instanceof Element && t.closest('button, a, summary') && !t.closest('#labels, #submit')) return;
+  if ((ev.ctrlKey || ev.metaKey) && !ev.shiftKey) { // Ctrl+Enter submits every kind, even from a text field
     ev.preventDefault();
     submit();
+    return;
   }
+  if (ev.ctrlKey || ev.metaKey || editorKind !== 'text_classification') return;
+  if (t instanceof Element && t.closest('input, textarea, select, [contenteditable="true"]')) return;
+  // Enter on another control (Skip, Back, Sign out) keeps its usual meaning.
+  if (t instanceof Element && t.closest('button, a, summary') && !t.closest('#labels, #submit')) return;
+  ev.preventDefault();
+  submit();
 });
+
+// ---- time on task -------------------------------------------------------------------------------
+
+const clock = (s) => `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+
+function stopTaskTimer() {
+  clearInterval(taskTimer);
+  taskTimer = null;
+  $('task-timer').textContent = '';
+}
+
+function startTaskTimer(estimate) {
+  stopTaskTimer();
+  taskStarted = Date.now();
+  const node = $('task-timer');
+  const tick = () => {
+    const s = Math.floor((Date.now() - taskStarted) / 1000);
+    node.textContent = `Time on task ${clock(s)}${estimate ? ` (estimate ${clock(estimate)})` : ''}`;
+    node.dataset.kind = estimate && s > estimate * 2 ? 'warn' : 'info';
+  };
+  tick();
+  taskTimer = setInterval(tick, 1000);
+}
 
 // ---- lease countdown ----------------------------------------------------------------------------
 
