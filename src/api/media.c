@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <zip.h>
 
 #include "api/api.h"
 #include "core/image_info.h"
@@ -13,15 +15,30 @@
 #include "http/reply.h"
 #include "util/clock.h"
 
+#define ZIP_MAX_ENTRIES 10000
+#define ZIP_MAX_FILE ((zip_uint64_t)128 << 20)
+#define ZIP_MAX_TOTAL ((zip_uint64_t)1 << 30)
+
+/* One file of an upload: the body itself, or a member of an uploaded ZIP. */
+struct upload_item {
+    const char *path; /* the file name, or the member's path in the ZIP */
+    const unsigned char *bytes;
+    size_t len;
+    unsigned char *owned; /* bytes read out of a ZIP (freed at the end) */
+    char id[65];
+    struct media_info m;
+    unsigned char *browser; /* point clouds: the FLPC layout (freed at the end) */
+    size_t browser_len;
+    bool existed;
+};
+
 struct upload_job {
     req *r;
     const char *name, *content_type;
-    char id[65];
-    struct media_info m;
-    unsigned char *browser;
-    size_t browser_len;
-    char err[256];
-    bool bad, existed;
+    bool archive;
+    struct upload_item *items;
+    size_t n;
+    json_t *errors; /* [{path, detail}] of the files that failed; nothing is stored when non-empty */
     int64_t now;
 };
 
@@ -38,76 +55,209 @@ static bool looks_like_image(const unsigned char *p, size_t n)
            (n >= 12 && !memcmp(p, "RIFF", 4) && !memcmp(p + 8, "WEBP", 4));
 }
 
+static bool has_suffix(const char *s, const char *suffix)
+{
+    size_t n = s ? strlen(s) : 0, k = strlen(suffix);
+    return n >= k && !strcasecmp(s + n - k, suffix);
+}
+
 /* Which of pc_parse's formats the bytes are, by the same rules it uses. */
 static const char *cloud_format(const unsigned char *p, size_t n, const char *name)
 {
-    size_t nl = name ? strlen(name) : 0;
-    if (nl > 8 && !strcmp(name + nl - 8, ".pcd.bin")) return "nuscenes_bin";
-    if (nl > 4 && !strcmp(name + nl - 4, ".bin")) return "kitti_bin";
+    if (has_suffix(name, ".pcd.bin")) return "nuscenes_bin";
+    if (has_suffix(name, ".bin")) return "kitti_bin";
     for (size_t i = 0; i + 7 <= n && i < 4096; i++)
         if (!memcmp(p + i, "VERSION", 7) || !memcmp(p + i, "FIELDS", 6)) return "pcd";
     return "kitti_bin";
 }
 
-/* On a pool thread: hash, then decode or parse to prove the file is what it claims. */
+/* Hashes one file and proves it is what it claims with a real decoder or our strict parsers. */
+static bool inspect_item(struct upload_item *it, const char *content_type, arena *a, char *err, size_t errlen)
+{
+    hex_sha256(it->bytes, it->len, it->id);
+    it->m.id = it->id;
+    it->m.size = (int64_t)it->len;
+    if (looks_like_image(it->bytes, it->len) || (content_type && !strncmp(content_type, "image/", 6))) {
+        struct img_info info;
+        if (!img_inspect(it->bytes, it->len, &info, err, errlen)) return false;
+        it->m.kind = "image";
+        it->m.format = info.format;
+        it->m.content_type = !strcmp(info.format, "png") ? "image/png" : !strcmp(info.format, "jpeg") ? "image/jpeg" : "image/webp";
+        it->m.width = info.width;
+        it->m.height = info.height;
+        it->m.meta_json = arena_printf(a, "{\"width\":%u,\"height\":%u}", (unsigned)info.width, (unsigned)info.height);
+        return true;
+    }
+    struct pc_cloud c;
+    if (!pc_parse(it->bytes, it->len, it->path, &c, err, errlen)) return false;
+    bool ok = pc_encode(&c, &it->browser, &it->browser_len);
+    if (ok) {
+        it->m.kind = "pointcloud";
+        it->m.format = cloud_format(it->bytes, it->len, it->path);
+        it->m.content_type = "application/octet-stream";
+        it->m.points = c.count;
+        it->m.meta_json = arena_printf(a, "{\"points\":%u,\"has_intensity\":%s,\"min\":[%.9g,%.9g,%.9g],\"max\":[%.9g,%.9g,%.9g]}",
+                                       (unsigned)c.count, c.has_intensity ? "true" : "false", c.min[0], c.min[1],
+                                       c.min[2], c.max[0], c.max[1], c.max[2]);
+    } else {
+        snprintf(err, errlen, "the point cloud could not be converted (out of memory)");
+    }
+    pc_free(&c);
+    return ok;
+}
+
+static void job_error(struct upload_job *j, const char *path, const char *detail)
+{
+    if (json_array_size(j->errors) < 100)
+        json_array_append_new(j->errors, json_pack("{s:s, s:s}", "path", path ? path : "", "detail", detail));
+}
+
+/* Reads one ZIP member whole, refusing more than it declared (zip bombs) and bad CRCs. */
+static unsigned char *zip_read_member(zip_t *za, zip_uint64_t index, zip_uint64_t size, char *err, size_t errlen)
+{
+    unsigned char *buf = malloc(size ? size : 1);
+    zip_file_t *f = buf ? zip_fopen_index(za, index, 0) : NULL;
+    if (!f) {
+        snprintf(err, errlen, "cannot open this member: %s", buf ? zip_strerror(za) : "out of memory");
+        free(buf);
+        return NULL;
+    }
+    zip_int64_t got = zip_fread(f, buf, size), extra = 0;
+    unsigned char probe;
+    if (got == (zip_int64_t)size) extra = zip_fread(f, &probe, 1);
+    if (got != (zip_int64_t)size || extra != 0) {
+        snprintf(err, errlen, "the member is corrupt or larger than its header says (%s)", zip_file_strerror(f));
+        zip_fclose(f);
+        free(buf);
+        return NULL;
+    }
+    zip_fclose(f);
+    return buf;
+}
+
+/* A ZIP upload: the files named by manifest.json ({"files": ["a.png", …]} or [{"path": …}]), or
+ * else every file but folders, dot-files and __MACOSX. */
+static void inspect_archive(struct upload_job *j)
+{
+    req *r = j->r;
+    zip_error_t zerr;
+    zip_error_init(&zerr);
+    zip_source_t *src = zip_source_buffer_create(r->body, r->body_len, 0, &zerr);
+    zip_t *za = src ? zip_open_from_source(src, ZIP_RDONLY | ZIP_CHECKCONS, &zerr) : NULL;
+    if (!za) {
+        job_error(j, j->name, zip_error_strerror(&zerr));
+        if (src) zip_source_free(src);
+        zip_error_fini(&zerr);
+        return;
+    }
+    zip_int64_t entries = zip_get_num_entries(za, 0);
+    if (entries < 0 || entries > ZIP_MAX_ENTRIES) {
+        job_error(j, j->name, "the archive holds more than 10000 entries");
+        zip_close(za);
+        return;
+    }
+    json_t *wanted = NULL;
+    zip_int64_t mi = zip_name_locate(za, "manifest.json", 0);
+    if (mi >= 0) {
+        zip_stat_t st;
+        char err[256];
+        unsigned char *text = zip_stat_index(za, (zip_uint64_t)mi, 0, &st) == 0 && st.size < (1 << 20)
+                                  ? zip_read_member(za, (zip_uint64_t)mi, st.size, err, sizeof err) : NULL;
+        json_t *man = text ? json_loadb((const char *)text, st.size, 0, NULL) : NULL;
+        free(text);
+        wanted = json_is_array(json_object_get(man, "files")) ? json_incref(json_object_get(man, "files")) : NULL;
+        json_decref(man);
+        if (!wanted) {
+            job_error(j, "manifest.json", "must be {\"files\": [\"path\", …]} (or [{\"path\": …}]), at most 1 MiB");
+            zip_close(za);
+            return;
+        }
+    }
+    j->items = calloc((size_t)entries + 1, sizeof *j->items);
+    zip_uint64_t total = 0;
+    for (zip_int64_t i = 0; j->items && i < entries; i++) {
+        zip_stat_t st;
+        if (zip_stat_index(za, (zip_uint64_t)i, 0, &st) || !(st.valid & ZIP_STAT_NAME) || !(st.valid & ZIP_STAT_SIZE)) continue;
+        const char *name = st.name, *base = strrchr(name, '/');
+        base = base ? base + 1 : name;
+        if (i == mi || !*base || base[0] == '.' || !strncmp(name, "__MACOSX/", 9)) continue;
+        if (wanted) {
+            bool listed = false;
+            for (size_t k = 0; k < json_array_size(wanted) && !listed; k++) {
+                json_t *w = json_array_get(wanted, k);
+                const char *p = json_is_string(w) ? json_string_value(w) : json_string_value(json_object_get(w, "path"));
+                listed = p && !strcmp(p, name);
+            }
+            if (!listed) continue;
+        }
+        if (st.size > ZIP_MAX_FILE || (total += st.size) > ZIP_MAX_TOTAL) {
+            job_error(j, name, "too large: at most 128 MiB a file and 1 GiB in all");
+            break;
+        }
+        char err[256];
+        struct upload_item *it = &j->items[j->n];
+        it->path = arena_strdup(r->a, name);
+        it->owned = zip_read_member(za, (zip_uint64_t)i, st.size, err, sizeof err);
+        if (!it->owned) {
+            job_error(j, name, err);
+            continue;
+        }
+        it->bytes = it->owned;
+        it->len = st.size;
+        j->n++;
+        if (!inspect_item(it, NULL, r->a, err, sizeof err)) job_error(j, name, err);
+    }
+    for (size_t k = 0; wanted && k < json_array_size(wanted); k++) { /* a listed file that is missing */
+        json_t *w = json_array_get(wanted, k);
+        const char *p = json_is_string(w) ? json_string_value(w) : json_string_value(json_object_get(w, "path"));
+        bool found = false;
+        for (size_t n = 0; n < j->n && !found; n++) found = p && !strcmp(p, j->items[n].path);
+        if (!found) job_error(j, p, "listed in manifest.json but not in the archive (or unreadable)");
+    }
+    if (j->n == 0 && json_array_size(j->errors) == 0) job_error(j, j->name, "the archive holds no files");
+    json_decref(wanted);
+    zip_close(za);
+}
+
+/* On a pool thread: hash, then decode or parse every file. */
 static void upload_inspect(void *arg)
 {
     struct upload_job *j = arg;
     req *r = j->r;
-    const unsigned char *bytes = (const unsigned char *)r->body;
-    size_t n = r->body_len;
-    hex_sha256(bytes, n, j->id);
-    j->m.id = j->id;
-    j->m.size = (int64_t)n;
-    if (looks_like_image(bytes, n) || (j->content_type && !strncmp(j->content_type, "image/", 6))) {
-        struct img_info info;
-        if (!img_inspect(bytes, n, &info, j->err, sizeof j->err)) {
-            j->bad = true;
-            return;
-        }
-        j->m.kind = "image";
-        j->m.format = info.format;
-        j->m.content_type = !strcmp(info.format, "png") ? "image/png" : !strcmp(info.format, "jpeg") ? "image/jpeg" : "image/webp";
-        j->m.width = info.width;
-        j->m.height = info.height;
-        j->m.meta_json = arena_printf(r->a, "{\"width\":%u,\"height\":%u}", (unsigned)info.width, (unsigned)info.height);
+    if (j->archive) {
+        inspect_archive(j);
         return;
     }
-    struct pc_cloud c;
-    if (!pc_parse(bytes, n, j->name, &c, j->err, sizeof j->err)) {
-        j->bad = true;
+    j->items = calloc(1, sizeof *j->items);
+    if (!j->items) {
+        job_error(j, j->name, "out of memory");
         return;
     }
-    if (!pc_encode(&c, &j->browser, &j->browser_len)) {
-        snprintf(j->err, sizeof j->err, "the point cloud could not be converted (out of memory)");
-        j->bad = true;
-        pc_free(&c);
-        return;
-    }
-    j->m.kind = "pointcloud";
-    j->m.format = cloud_format(bytes, n, j->name);
-    j->m.content_type = "application/octet-stream";
-    j->m.points = c.count;
-    j->m.meta_json = arena_printf(r->a,
-                                  "{\"points\":%u,\"has_intensity\":%s,\"min\":[%.9g,%.9g,%.9g],\"max\":[%.9g,%.9g,%.9g]}",
-                                  (unsigned)c.count, c.has_intensity ? "true" : "false", c.min[0], c.min[1], c.min[2],
-                                  c.max[0], c.max[1], c.max[2]);
-    pc_free(&c);
+    j->n = 1;
+    struct upload_item *it = &j->items[0];
+    it->path = j->name;
+    it->bytes = (const unsigned char *)r->body;
+    it->len = r->body_len;
+    char err[256];
+    if (!inspect_item(it, j->content_type, r->a, err, sizeof err)) job_error(j, j->name, err);
 }
 
 static tx_rc upload_tx(db *d, void *vctx)
 {
     struct upload_job *j = vctx;
-    struct media_info old;
-    db_rc rc = store_media_info(d, j->r->a, j->id, &old);
-    TX_CHECK(rc);
-    j->existed = rc == DB_ROW;
-    if (!j->existed)
-        TX_CHECK(store_media_insert(d, &j->m, j->r->body, j->r->body_len, j->browser, j->browser_len, j->now));
-    TX_CHECK(store_media_owner_add(d, j->id, j->r->user.id, j->now));
-    char *detail = arena_printf(j->r->a, "{\"media_id\":\"%s\",\"kind\":\"%s\",\"size\":%lld}", j->id, j->m.kind,
-                                (long long)j->m.size);
-    TX_CHECK(store_audit_append(d, j->now, j->r->user.id, "media.upload", j->name ? j->name : j->id, detail));
+    for (size_t i = 0; i < j->n; i++) {
+        struct upload_item *it = &j->items[i];
+        struct media_info old;
+        db_rc rc = store_media_info(d, j->r->a, it->id, &old);
+        TX_CHECK(rc);
+        it->existed = rc == DB_ROW;
+        if (!it->existed)
+            TX_CHECK(store_media_insert(d, &it->m, it->bytes, it->len, it->browser, it->browser_len, j->now));
+        TX_CHECK(store_media_owner_add(d, it->id, j->r->user.id, j->now));
+    }
+    char *detail = arena_printf(j->r->a, "{\"files\":%zu,\"first\":\"%s\",\"bytes\":%zu}", j->n, j->items[0].id,
+                                j->r->body_len);
+    TX_CHECK(store_audit_append(d, j->now, j->r->user.id, "media.upload", j->name ? j->name : j->items[0].id, detail));
     return TX_COMMIT;
 }
 
@@ -123,25 +273,52 @@ json_t *media_json(const struct media_info *m)
     return o;
 }
 
+static void upload_free(struct upload_job *j)
+{
+    for (size_t i = 0; j->items && i < j->n; i++) {
+        free(j->items[i].owned);
+        free(j->items[i].browser);
+    }
+    free(j->items);
+    json_decref(j->errors);
+}
+
 static void upload_store(void *arg)
 {
     struct upload_job *j = arg;
     req *r = j->r;
     if (!req_resume(r)) {
-        free(j->browser);
+        upload_free(j);
         return;
     }
-    if (j->bad) {
-        reply_error(r, ERR_MEDIA_INVALID, NULL, "%s", j->err);
+    if (json_array_size(j->errors)) {
+        json_t *first = json_array_get(j->errors, 0);
+        reply_error_with(r, ERR_MEDIA_INVALID, NULL,
+                         j->archive ? arena_printf(r->a, "%zu files are invalid (first: %s: %s); nothing was stored",
+                                                   json_array_size(j->errors),
+                                                   json_string_value(json_object_get(first, "path")),
+                                                   json_string_value(json_object_get(first, "detail")))
+                                    : json_string_value(json_object_get(first, "detail")),
+                         j->archive ? json_pack("{s:O}", "errors", j->errors) : NULL);
     } else {
         j->now = clock_now_ms();
         store_rc rc = store_run(r->db, true, upload_tx, j);
-        if (rc != STORE_OK)
+        if (rc != STORE_OK) {
             reply_store_failure(r, rc);
-        else
-            reply_json(r, j->existed ? 200 : 201, media_json(&j->m));
+        } else if (!j->archive) {
+            reply_json(r, j->items[0].existed ? 200 : 201, media_json(&j->items[0].m));
+        } else {
+            json_t *items = json_array();
+            for (size_t i = 0; i < j->n; i++) {
+                json_t *o = media_json(&j->items[i].m);
+                json_object_set_new(o, "path", json_string(j->items[i].path));
+                json_object_set_new(o, "existed", json_boolean(j->items[i].existed));
+                json_array_append_new(items, o);
+            }
+            reply_json(r, 201, json_pack("{s:o}", "items", items));
+        }
     }
-    free(j->browser);
+    upload_free(j);
     req_pending_end(r);
 }
 
@@ -160,6 +337,8 @@ void media_upload(req *r)
         return;
     }
     if (j->name) j->name = arena_strdup(r->a, j->name);
+    j->archive = (j->content_type && !strncasecmp(j->content_type, "application/zip", 15)) || has_suffix(j->name, ".zip");
+    j->errors = json_array();
     req_offload(r, upload_inspect, upload_store, j);
 }
 

@@ -135,3 +135,30 @@ test('tasks reference media: sizes filled in at import, workers see it only thro
   assert.equal(sub.status, 200, sub.text);
   assert.equal((await raw(`/api/v1/media/${img.media_id}`, w1)).status, 200, 'after submitting');
 });
+
+test('a ZIP upload stores every file it lists, or nothing when one is bad', async () => {
+  const { zipBytes } = await import('../lib/media.mjs');
+  const a = pngBytes({ width: 3, height: 3 }), b = pngBytes({ width: 5, height: 2 });
+  const cloud = kittiBin([[1, 1, 1, 0]]);
+  const ok = await upload(rtoken, zipBytes({ 'imgs/a.png': a, 'imgs/b.png': b, 'scan/000001.bin': cloud, '.DS_Store': Buffer.from('x') }),
+    'batch.zip', 'application/zip');
+  assert.equal(ok.status, 201, ok.text);
+  assert.deepEqual(ok.json.items.map((i) => [i.path, i.kind, i.width ?? i.points]).sort(),
+    [['imgs/a.png', 'image', 3], ['imgs/b.png', 'image', 5], ['scan/000001.bin', 'pointcloud', 1]]);
+  const stored = await raw(`/api/v1/media/${ok.json.items.find((i) => i.path === 'imgs/b.png').media_id}`, rtoken);
+  assert.ok(stored.body.equals(b));
+
+  // With a manifest only the listed files count; one bad file stores nothing.
+  const c = pngBytes({ width: 6, height: 6 });
+  const bad = await upload(rtoken, zipBytes({
+    'manifest.json': Buffer.from(JSON.stringify({ files: ['c.png', 'broken.png'] })),
+    'c.png': c, 'broken.png': Buffer.from('not a png'), 'ignored.png': Buffer.from('also not a png'),
+  }), 'm.zip', 'application/zip');
+  assertProblem(bad, 422, 'MEDIA_INVALID');
+  assert.deepEqual(bad.json.errors.map((e) => e.path), ['broken.png']);
+  assert.equal((await raw(`/api/v1/media/${createHash('sha256').update(c).digest('hex')}`, rtoken)).status, 404);
+  const missing = await upload(rtoken, zipBytes({ 'manifest.json': Buffer.from('{"files":["nope.png"]}'), 'c.png': c }), 'n.zip', 'application/zip');
+  assertProblem(missing, 422, 'MEDIA_INVALID');
+  assert.match(missing.json.errors[0].detail, /not in the archive/);
+  assertProblem(await upload(rtoken, Buffer.from('PK\x03\x04 truncated'), 'x.zip', 'application/zip'), 422, 'MEDIA_INVALID');
+});
