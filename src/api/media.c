@@ -9,28 +9,13 @@
 #include <zip.h>
 
 #include "api/api.h"
+#include "api/media.h"
 #include "core/image_info.h"
 #include "core/pointcloud.h"
 #include "core/schema.h"
 #include "http/reply.h"
 #include "util/clock.h"
 
-#define ZIP_MAX_ENTRIES 10000
-#define ZIP_MAX_FILE ((zip_uint64_t)128 << 20)
-#define ZIP_MAX_TOTAL ((zip_uint64_t)1 << 30)
-
-/* One file of an upload: the body itself, or a member of an uploaded ZIP. */
-struct upload_item {
-    const char *path; /* the file name, or the member's path in the ZIP */
-    const unsigned char *bytes;
-    size_t len;
-    unsigned char *owned; /* bytes read out of a ZIP (freed at the end) */
-    char id[65];
-    struct media_info m;
-    unsigned char *browser; /* point clouds: the FLPC layout (freed at the end) */
-    size_t browser_len;
-    bool existed;
-};
 
 struct upload_job {
     req *r;
@@ -71,8 +56,7 @@ static const char *cloud_format(const unsigned char *p, size_t n, const char *na
     return "kitti_bin";
 }
 
-/* Hashes one file and proves it is what it claims with a real decoder or our strict parsers. */
-static bool inspect_item(struct upload_item *it, const char *content_type, arena *a, char *err, size_t errlen)
+bool media_inspect_item(struct upload_item *it, const char *content_type, arena *a, char *err, size_t errlen)
 {
     hex_sha256(it->bytes, it->len, it->id);
     it->m.id = it->id;
@@ -112,8 +96,7 @@ static void job_error(struct upload_job *j, const char *path, const char *detail
         json_array_append_new(j->errors, json_pack("{s:s, s:s}", "path", path ? path : "", "detail", detail));
 }
 
-/* Reads one ZIP member whole, refusing more than it declared (zip bombs) and bad CRCs. */
-static unsigned char *zip_read_member(zip_t *za, zip_uint64_t index, zip_uint64_t size, char *err, size_t errlen)
+unsigned char *media_zip_read(zip_t *za, zip_uint64_t index, zip_uint64_t size, char *err, size_t errlen)
 {
     unsigned char *buf = malloc(size ? size : 1);
     zip_file_t *f = buf ? zip_fopen_index(za, index, 0) : NULL;
@@ -162,7 +145,7 @@ static void inspect_archive(struct upload_job *j)
         zip_stat_t st;
         char err[256];
         unsigned char *text = zip_stat_index(za, (zip_uint64_t)mi, 0, &st) == 0 && st.size < (1 << 20)
-                                  ? zip_read_member(za, (zip_uint64_t)mi, st.size, err, sizeof err) : NULL;
+                                  ? media_zip_read(za, (zip_uint64_t)mi, st.size, err, sizeof err) : NULL;
         json_t *man = text ? json_loadb((const char *)text, st.size, 0, NULL) : NULL;
         free(text);
         wanted = json_is_array(json_object_get(man, "files")) ? json_incref(json_object_get(man, "files")) : NULL;
@@ -197,7 +180,7 @@ static void inspect_archive(struct upload_job *j)
         char err[256];
         struct upload_item *it = &j->items[j->n];
         it->path = arena_strdup(r->a, name);
-        it->owned = zip_read_member(za, (zip_uint64_t)i, st.size, err, sizeof err);
+        it->owned = media_zip_read(za, (zip_uint64_t)i, st.size, err, sizeof err);
         if (!it->owned) {
             job_error(j, name, err);
             continue;
@@ -205,7 +188,7 @@ static void inspect_archive(struct upload_job *j)
         it->bytes = it->owned;
         it->len = st.size;
         j->n++;
-        if (!inspect_item(it, NULL, r->a, err, sizeof err)) job_error(j, name, err);
+        if (!media_inspect_item(it, NULL, r->a, err, sizeof err)) job_error(j, name, err);
     }
     for (size_t k = 0; wanted && k < json_array_size(wanted); k++) { /* a listed file that is missing */
         json_t *w = json_array_get(wanted, k);
@@ -239,7 +222,7 @@ static void upload_inspect(void *arg)
     it->bytes = (const unsigned char *)r->body;
     it->len = r->body_len;
     char err[256];
-    if (!inspect_item(it, j->content_type, r->a, err, sizeof err)) job_error(j, j->name, err);
+    if (!media_inspect_item(it, j->content_type, r->a, err, sizeof err)) job_error(j, j->name, err);
 }
 
 static tx_rc upload_tx(db *d, void *vctx)

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "api/media.h"
 #include "api/project_access.h"
 #include "core/import_formats.h"
 #include "core/schema.h"
@@ -50,9 +51,20 @@ struct import_ctx {
     json_t *errors; /* pass 1: the first IMPORT_ERRORS_MAX bad lines */
     int64_t imported, now, bad_line, good, bad;
     err_id err;
-    enum import_format { IMPORT_NDJSON, IMPORT_CSV, IMPORT_LABEL_STUDIO, IMPORT_COCO } format;
+    enum import_format { IMPORT_NDJSON, IMPORT_CSV, IMPORT_LABEL_STUDIO, IMPORT_COCO, IMPORT_KITTI } format;
+    struct kitti_frame *frames; /* IMPORT_KITTI: the frames of the uploaded ZIP, sorted by name */
+    size_t nframes;
     int64_t record;   /* the record being handled: NDJSON line, or the n-th task of another format */
     db_rc dbrc;       /* a database failure inside a per-task callback */
+};
+
+/* A KITTI object-data frame: velodyne/NAME.bin, with label_2/NAME.txt and image_2/NAME.png if present. */
+struct kitti_frame {
+    const char *name;
+    struct upload_item cloud, image;
+    bool has_image;
+    char *label; /* malloc'd, NUL-terminated; NULL without a label file */
+    size_t label_len;
 };
 
 static void add_error(struct import_ctx *c, int64_t line, const char *field, const char *detail)
@@ -145,12 +157,66 @@ static int each_trampoline(void *vctx, json_t *line, struct verr *e)
     return x->fn(x->d, x->c, line, e);
 }
 
+struct kitti_each {
+    db *d;
+    struct import_ctx *c;
+    task_fn fn;
+    const struct kitti_frame *f;
+};
+
+/* The task data of a frame: its point cloud and camera image (sizes filled in by media_fill). */
+static json_t *kitti_data(const struct kitti_frame *f)
+{
+    json_t *data = json_pack("{s:{s:s}}", "pointcloud", "media_id", f->cloud.id);
+    if (f->has_image) json_object_set_new(data, "images", json_pack("[{s:s}]", "media_id", f->image.id));
+    return data;
+}
+
+static int kitti_line(void *vctx, json_t *line, struct verr *e)
+{
+    struct kitti_each *k = vctx;
+    json_object_set_new(line, "data", kitti_data(k->f));
+    return k->fn(k->d, k->c, line, e);
+}
+
+static int each_kitti_frame(db *d, struct import_ctx *c, task_fn fn)
+{
+    struct imp_options o = {.kind = c->kind, .schema = c->schema, .max_bytes = 1 << 20};
+    for (size_t i = 0; i < c->nframes; i++) {
+        const struct kitti_frame *f = &c->frames[i];
+        struct kitti_each k = {d, c, fn, f};
+        struct verr e;
+        c->record = (int64_t)i + 1;
+        int rc;
+        if (f->label) {
+            struct imp_report rep = {0};
+            long n = imp_kitti(f->name, f->label, f->label_len, &o, kitti_line, &k, &rep);
+            if (c->dbrc != DB_OK || c->err) return -1;
+            for (size_t x = 0; x < rep.n_stored; x++)
+                add_error(c, c->record, arena_printf(c->r->a, "label_2/%s.txt %s", f->name, rep.errors[x].field),
+                          rep.errors[x].detail);
+            if (n > 0) c->good += n;
+            continue;
+        }
+        json_t *line = json_pack("{s:s}", "external_id", f->name);
+        rc = kitti_line(&k, line, &e);
+        json_decref(line);
+        if (rc < 0) return -1;
+        if (rc == 0)
+            c->good++;
+        else
+            add_error(c, c->record, e.field, e.detail);
+    }
+    return 0;
+}
+
 /* Runs fn over every task of the body in its format. Records the rejected ones (at most
  * IMPORT_ERRORS_MAX listed) in c->errors and counts c->good / c->bad. -1 when fn stopped. */
 static int each_task(db *d, struct import_ctx *c, task_fn fn)
 {
     req *r = c->r;
     c->record = 0;
+    if (c->format == IMPORT_KITTI) return each_kitti_frame(d, c, fn);
     if (c->format != IMPORT_NDJSON) {
         struct imp_options o = {.kind = c->kind, .schema = c->schema, .max_bytes = r->body_len + 1};
         struct imp_report *rep = calloc(1, sizeof *rep);
@@ -248,7 +314,6 @@ static tx_rc check_tx(db *d, void *vctx)
     json_decref(c->schema);
     c->schema = json_loads(c->p.schema_json, 0, NULL);
     if (!kind_parse(c->p.kind, &c->kind) || !c->schema) return TX_FAIL;
-    json_object_clear(c->media);
     json_array_clear(c->errors);
     c->good = c->bad = 0;
     c->dbrc = DB_OK;
@@ -269,6 +334,18 @@ static tx_rc import_tx(db *d, void *vctx)
     c->imported = 0;
     c->dbrc = DB_OK;
     json_array_clear(c->errors);
+    for (size_t i = 0; i < c->nframes; i++) { /* a KITTI upload brings its own media */
+        struct upload_item *items[2] = {&c->frames[i].cloud, c->frames[i].has_image ? &c->frames[i].image : NULL};
+        for (int k = 0; k < 2 && items[k]; k++) {
+            struct media_info old;
+            rc = store_media_info(d, r->a, items[k]->id, &old);
+            TX_CHECK(rc);
+            if (rc == DB_DONE)
+                TX_CHECK(store_media_insert(d, &items[k]->m, items[k]->bytes, items[k]->len, items[k]->browser,
+                                            items[k]->browser_len, c->now));
+            TX_CHECK(store_media_owner_add(d, items[k]->id, r->user.id, c->now));
+        }
+    }
     if (each_task(d, c, insert_one) < 0) {
         if (c->err) return TX_ROLLBACK;
         TX_CHECK(c->dbrc == DB_OK ? DB_ERROR : c->dbrc);
@@ -278,6 +355,153 @@ static tx_rc import_tx(db *d, void *vctx)
                                 (long long)c->imported);
     TX_CHECK(store_audit_append(d, c->now, r->user.id, "tasks.import", c->p.name, detail));
     return TX_COMMIT;
+}
+
+static void import_run(struct import_ctx *c);
+
+static int frame_cmp(const void *a, const void *b)
+{
+    return strcmp(((const struct kitti_frame *)a)->name, ((const struct kitti_frame *)b)->name);
+}
+
+/* "dir/velodyne/000001.bin" with part "velodyne" and ext ".bin" → "000001" (in the arena), else NULL. */
+static const char *frame_of(arena *a, const char *path, const char *part, const char *ext)
+{
+    size_t pl = strlen(part), el = strlen(ext), n = strlen(path);
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    if ((size_t)(base - path) < pl + 1 || strncmp(base - pl - 1, part, pl) || (base - pl - 1 > path && base[-pl - 2] != '/'))
+        return NULL;
+    size_t bl = n - (size_t)(base - path);
+    if (bl <= el || strcmp(base + bl - el, ext)) return NULL;
+    return arena_strndup(a, base, bl - el);
+}
+
+static void frame_error(struct import_ctx *c, const char *path, const char *detail)
+{
+    add_error(c, 0, path, detail);
+}
+
+/* On a pool thread: reads the ZIP's frames and checks every point cloud and image. */
+static void kitti_prepare(void *arg)
+{
+    struct import_ctx *c = arg;
+    req *r = c->r;
+    zip_error_t zerr;
+    zip_error_init(&zerr);
+    zip_source_t *src = zip_source_buffer_create(r->body, r->body_len, 0, &zerr);
+    zip_t *za = src ? zip_open_from_source(src, ZIP_RDONLY | ZIP_CHECKCONS, &zerr) : NULL;
+    if (!za) {
+        frame_error(c, "", zip_error_strerror(&zerr));
+        if (src) zip_source_free(src);
+        zip_error_fini(&zerr);
+        return;
+    }
+    zip_int64_t entries = zip_get_num_entries(za, 0);
+    if (entries < 0 || entries > ZIP_MAX_ENTRIES) {
+        frame_error(c, "", "the archive holds more than 10000 entries");
+        zip_close(za);
+        return;
+    }
+    c->frames = calloc((size_t)entries + 1, sizeof *c->frames);
+    zip_uint64_t total = 0;
+    for (int pass = 0; pass < 2 && c->frames; pass++) { /* clouds first, then the labels and images of those frames */
+        for (zip_int64_t i = 0; i < entries; i++) {
+            zip_stat_t st;
+            if (zip_stat_index(za, (zip_uint64_t)i, 0, &st) || !(st.valid & ZIP_STAT_NAME) || !(st.valid & ZIP_STAT_SIZE))
+                continue;
+            const char *frame = pass == 0 ? frame_of(r->a, st.name, "velodyne", ".bin") : NULL;
+            const char *label = pass == 1 ? frame_of(r->a, st.name, "label_2", ".txt") : NULL;
+            const char *image = pass == 1 ? frame_of(r->a, st.name, "image_2", ".png") : NULL;
+            if (!frame && !label && !image) continue;
+            if (st.size > ZIP_MAX_FILE || (total += st.size) > ZIP_MAX_TOTAL) {
+                frame_error(c, st.name, "too large: at most 128 MiB a file and 1 GiB in all");
+                continue;
+            }
+            struct kitti_frame *f = NULL;
+            if (frame) {
+                f = &c->frames[c->nframes++];
+                f->name = frame;
+            } else {
+                struct kitti_frame key = {.name = label ? label : image};
+                f = bsearch(&key, c->frames, c->nframes, sizeof *c->frames, frame_cmp);
+                if (!f) {
+                    frame_error(c, st.name, "has no velodyne/<frame>.bin beside it");
+                    continue;
+                }
+            }
+            char err[256];
+            unsigned char *bytes = media_zip_read(za, (zip_uint64_t)i, st.size, err, sizeof err);
+            if (!bytes) {
+                frame_error(c, st.name, err);
+                continue;
+            }
+            if (label) {
+                f->label = realloc(bytes, st.size + 1);
+                if (!f->label) {
+                    free(bytes);
+                    continue;
+                }
+                f->label[st.size] = '\0';
+                f->label_len = st.size;
+                continue;
+            }
+            struct upload_item *it = frame ? &f->cloud : &f->image;
+            it->owned = bytes;
+            it->bytes = bytes;
+            it->len = st.size;
+            it->path = arena_printf(r->a, "%s%s", f->name, frame ? ".bin" : ".png");
+            if (!media_inspect_item(it, NULL, r->a, err, sizeof err))
+                frame_error(c, st.name, err);
+            else if (image)
+                f->has_image = true;
+        }
+        if (pass == 0) qsort(c->frames, c->nframes, sizeof *c->frames, frame_cmp);
+    }
+    if (c->nframes == 0 && c->bad == 0) frame_error(c, "", "the archive holds no velodyne/<frame>.bin");
+    zip_close(za);
+}
+
+static void kitti_free(void *arg)
+{
+    struct import_ctx *c = arg;
+    for (size_t i = 0; c->frames && i < c->nframes; i++) {
+        free(c->frames[i].cloud.owned);
+        free(c->frames[i].cloud.browser);
+        free(c->frames[i].image.owned);
+        free(c->frames[i].image.browser);
+        free(c->frames[i].label);
+    }
+    free(c->frames);
+}
+
+/* Back on the loop: unreadable files end the import; otherwise the frames' media go into the media
+ * cache (they are stored with the tasks) and the import runs as for any format. */
+static void kitti_continue(void *arg)
+{
+    struct import_ctx *c = arg;
+    req *r = c->r;
+    if (!req_resume(r)) return;
+    if (c->bad) {
+        json_t *first = json_array_get(c->errors, 0);
+        reply_error_with(r, ERR_IMPORT_INVALID, json_string_value(json_object_get(first, "field")),
+                         arena_printf(r->a, "%lld files of the archive are unusable (first: %s); nothing was imported",
+                                      (long long)c->bad, json_string_value(json_object_get(first, "detail"))),
+                         json_pack("{s:O, s:I}", "errors", c->errors, "error_count", (json_int_t)c->bad));
+        req_pending_end(r);
+        return;
+    }
+    for (size_t i = 0; i < c->nframes; i++) {
+        const struct kitti_frame *f = &c->frames[i];
+        json_object_set_new(c->media, f->cloud.id, json_pack("{s:s, s:I}", "kind", "pointcloud", "points",
+                                                             (json_int_t)f->cloud.m.points));
+        if (f->has_image)
+            json_object_set_new(c->media, f->image.id, json_pack("{s:s, s:I, s:I}", "kind", "image", "width",
+                                                                 (json_int_t)f->image.m.width, "height",
+                                                                 (json_int_t)f->image.m.height));
+    }
+    import_run(c);
+    req_pending_end(r);
 }
 
 void tasks_import(req *r)
@@ -292,18 +516,33 @@ void tasks_import(req *r)
         f = IMPORT_LABEL_STUDIO;
     else if (ct && !strncasecmp(ct, "application/json", 16) && format && !strcmp(format, "coco"))
         f = IMPORT_COCO;
+    else if (ct && !strncasecmp(ct, "application/zip", 15) && format && !strcmp(format, "kitti"))
+        f = IMPORT_KITTI;
     else {
         reply_error(r, ERR_UNSUPPORTED_MEDIA_TYPE, NULL,
                     "send tasks as application/x-ndjson (one JSON object per line), text/csv, or application/json "
-                    "with ?format=label_studio or ?format=coco");
+                    "with ?format=label_studio or ?format=coco, or application/zip with ?format=kitti");
         return;
     }
-    struct import_ctx c = {.r = r, .now = clock_now_ms(), .media = json_object(), .errors = json_array(), .format = f};
-    arena_defer(r->a, (void (*)(void *))json_decref, c.media);
-    arena_defer(r->a, (void (*)(void *))json_decref, c.errors);
-    store_rc rc = store_run(r->db, false, check_tx, &c);
-    arena_defer(r->a, (void (*)(void *))json_decref, c.schema);
-    if (c.err == ERR_NOT_FOUND) {
+    struct import_ctx *c = arena_alloc(r->a, sizeof *c);
+    *c = (struct import_ctx){.r = r, .now = clock_now_ms(), .media = json_object(), .errors = json_array(), .format = f};
+    arena_defer(r->a, (void (*)(void *))json_decref, c->media);
+    arena_defer(r->a, (void (*)(void *))json_decref, c->errors);
+    if (f == IMPORT_KITTI) {
+        arena_defer(r->a, kitti_free, c);
+        req_offload(r, kitti_prepare, kitti_continue, c);
+        return;
+    }
+    import_run(c);
+}
+
+/* Both passes and the reply. */
+static void import_run(struct import_ctx *c)
+{
+    req *r = c->r;
+    store_rc rc = store_run(r->db, false, check_tx, c);
+    arena_defer(r->a, (void (*)(void *))json_decref, c->schema);
+    if (c->err == ERR_NOT_FOUND) {
         reply_error(r, ERR_NOT_FOUND, NULL, "no project %lld", (long long)r->id);
         return;
     }
@@ -311,29 +550,29 @@ void tasks_import(req *r)
         reply_store_failure(r, rc);
         return;
     }
-    if (c.bad || c.good == 0) {
-        json_t *errors = json_incref(c.errors);
-        if (!c.bad)
+    if (c->bad || c->good == 0) {
+        json_t *errors = json_incref(c->errors);
+        if (!c->bad)
             json_array_append_new(errors, json_pack("{s:i, s:s, s:s}", "line", 0, "field", "", "detail",
                                                     "the body holds no task lines"));
         json_t *first = json_array_get(errors, 0);
         reply_error_with(r, ERR_IMPORT_INVALID,
                          arena_printf(r->a, "line %lld", (long long)json_integer_value(json_object_get(first, "line"))),
-                         arena_printf(r->a, "%lld of %lld lines are invalid; nothing was imported", (long long)c.bad,
-                                      (long long)(c.bad + c.good)),
-                         json_pack("{s:o, s:I}", "errors", errors, "error_count", (json_int_t)(c.bad ? c.bad : 1)));
+                         arena_printf(r->a, "%lld of %lld lines are invalid; nothing was imported", (long long)c->bad,
+                                      (long long)(c->bad + c->good)),
+                         json_pack("{s:o, s:I}", "errors", errors, "error_count", (json_int_t)(c->bad ? c->bad : 1)));
         return;
     }
     /* Pass 2: insert in one transaction. */
-    rc = store_run(r->db, true, import_tx, &c);
-    if (c.err == ERR_NOT_FOUND) {
+    rc = store_run(r->db, true, import_tx, c);
+    if (c->err == ERR_NOT_FOUND) {
         reply_error(r, ERR_NOT_FOUND, NULL, "no project %lld", (long long)r->id);
         return;
     }
-    if (c.err == ERR_EXTERNAL_ID_TAKEN) {
-        json_t *errs = json_pack("[{s:I, s:s, s:s}]", "line", (json_int_t)c.bad_line, "field", "/external_id",
+    if (c->err == ERR_EXTERNAL_ID_TAKEN) {
+        json_t *errs = json_pack("[{s:I, s:s, s:s}]", "line", (json_int_t)c->bad_line, "field", "/external_id",
                                  "detail", "external_id is already used in this project");
-        reply_error_with(r, ERR_IMPORT_INVALID, arena_printf(r->a, "line %lld", (long long)c.bad_line),
+        reply_error_with(r, ERR_IMPORT_INVALID, arena_printf(r->a, "line %lld", (long long)c->bad_line),
                          "a task repeats an external_id; nothing was imported",
                          json_pack("{s:o, s:i}", "errors", errs, "error_count", 1));
         return;
@@ -342,6 +581,6 @@ void tasks_import(req *r)
         reply_store_failure(r, rc);
         return;
     }
-    reply_json(r, 201, json_pack("{s:I, s:I}", "imported", (json_int_t)c.imported, "task_count",
-                                 (json_int_t)(c.p.task_count + c.imported)));
+    reply_json(r, 201, json_pack("{s:I, s:I}", "imported", (json_int_t)c->imported, "task_count",
+                                 (json_int_t)(c->p.task_count + c->imported)));
 }

@@ -191,3 +191,40 @@ test('lidar: kitti label_2 out in the KITTI field order; formats a kind cannot e
   assertProblem(refused, 400, 'BAD_QUERY');
   assert.equal(refused.json.field, 'format');
 });
+
+test('lidar: a KITTI object-data ZIP (velodyne + label_2 + image_2) imports as tasks with pre-annotations', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { zipBytes } = await import('../lib/media.mjs');
+  // The real KITTI sample, read in place (non-commercial data: never copied into the repository).
+  const kitti = join(process.env.FAIRLABEL_SHARED_DATA || join(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '../../../shared/data'), 'lidar/kitti');
+  const velo = readFileSync(join(kitti, 'velodyne/000001.bin'));
+  const label = readFileSync(join(kitti, 'label_2/000001.txt'));
+  const image = readFileSync(join(kitti, 'image_2/000001.png'));
+  const id = await project('lidar_cuboids', { classes: [{ name: 'Car' }, { name: 'Truck' }, { name: 'Cyclist' }] });
+  const zip = zipBytes({ 'training/velodyne/000001.bin': velo, 'training/label_2/000001.txt': label, 'training/image_2/000001.png': image });
+  const imp = await srv.api('POST', `/api/v1/projects/${id}/tasks?format=kitti`, {
+    token: rtoken, body: zip, headers: { 'content-type': 'application/zip' },
+  });
+  assert.equal(imp.status, 201, imp.text);
+  assert.equal(imp.json.imported, 1);
+  const [line] = await exportLines(srv, rtoken, id);
+  assert.equal(line.external_id, '000001');
+  assert.equal(line.data.pointcloud.points, 120268);
+  assert.deepEqual([line.data.images[0].width, line.data.images[0].height], [1242, 375]);
+  const objs = line.predictions.objects;
+  assert.deepEqual(objs.map((o) => o.class), ['Truck', 'Car', 'Cyclist'], 'DontCare skipped');
+  // KITTI's Car: camera location (-16.53, 2.39, 58.49), h w l 1.67 1.87 3.69 → lidar centre ≈ (58.49, 16.53, -2.39 + 1.67/2).
+  const car = objs[1];
+  assert.ok(Math.abs(car.center[0] - 58.49) < 1e-3 && Math.abs(car.center[1] - 16.53) < 1e-3, `${car.center}`);
+  assert.ok(Math.abs(car.center[2] - (-2.39 + 1.67 / 2)) < 1e-3, `${car.center}`);
+  assert.deepEqual(car.size.map((v) => Math.round(v * 100) / 100), [3.69, 1.87, 1.67]);
+
+  // A label without its cloud, or a broken cloud, refuses the whole archive.
+  const bad = await srv.api('POST', `/api/v1/projects/${id}/tasks?format=kitti`, {
+    token: rtoken, headers: { 'content-type': 'application/zip' },
+    body: zipBytes({ 'velodyne/000002.bin': velo.subarray(0, 30), 'label_2/000003.txt': label }),
+  });
+  assertProblem(bad, 422, 'IMPORT_INVALID');
+  assert.deepEqual(bad.json.errors.map((e) => e.field).sort(), ['label_2/000003.txt', 'velodyne/000002.bin']);
+  assert.equal((await srv.api('GET', `/api/v1/projects/${id}`, { token: rtoken })).json.task_count, 1);
+});
