@@ -437,12 +437,13 @@ static void kitti_prepare(void *arg)
                 continue;
             }
             if (label) {
-                f->label = realloc(bytes, st.size + 1);
-                if (!f->label) {
-                    free(bytes);
-                    continue;
+                f->label = malloc(st.size + 1);
+                if (f->label) {
+                    memcpy(f->label, bytes, st.size);
+                    f->label[st.size] = '\0';
                 }
-                f->label[st.size] = '\0';
+                free(bytes);
+                if (!f->label) continue;
                 f->label_len = st.size;
                 continue;
             }
