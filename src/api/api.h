@@ -34,6 +34,8 @@ void projects_publish(req *r);
 void projects_pause(req *r);
 void projects_progress(req *r);
 void projects_export(req *r);
+void projects_reviewer_add(req *r);
+void projects_reviewer_list(req *r);
 /* api/tasks.c */
 void tasks_import(req *r);
 /* api/assignments.c */

@@ -364,6 +364,7 @@ static tx_rc serve_tx(db *d, void *vctx)
     if (rc == DB_DONE) return TX_COMMIT;
     if (r->role & ROLE_REQUESTER) rc = store_media_owned(d, c->id, r->user.id);
     else if (r->role & ROLE_WORKER) rc = store_media_worker_sees(d, c->id, r->user.id, clock_now_ms());
+    else if (r->role & ROLE_REVIEWER) rc = store_media_reviewer_sees(d, c->id, r->user.id);
     else rc = DB_DONE;
     TX_CHECK(rc);
     c->allowed = rc == DB_ROW;

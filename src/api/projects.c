@@ -1,6 +1,7 @@
 /* Projects: create, list, read, publish, pause, progress and the streamed JSONL export. */
 #include <event2/buffer.h>
 #include <event2/event.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,11 @@ db_rc project_load(db *d, arena *a, const struct user *caller, unsigned role, in
     bool owner = (role & ROLE_REQUESTER) && p->owner_id == caller->id;
     bool visible = acc == ACCESS_OWNER ? owner
                    : owner || (role & ROLE_ADMIN) || ((role & ROLE_WORKER) && strcmp(p->status, "draft"));
+    if (!visible && acc == ACCESS_READ && (role & ROLE_REVIEWER)) {
+        rc = store_reviewer_is(d, p->id, caller->id);
+        if (rc != DB_ROW && rc != DB_DONE) return rc;
+        visible = rc == DB_ROW;
+    }
     return visible ? DB_ROW : DB_DONE;
 }
 
@@ -97,7 +103,8 @@ static tx_rc list_tx(db *d, void *vctx)
 {
     struct list_ctx *c = vctx;
     req *r = c->r;
-    enum project_filter f = (r->role & ROLE_ADMIN) ? PROJECTS_ALL
+    enum project_filter f = (r->role & ROLE_ADMIN)      ? PROJECTS_ALL
+                            : (r->role & ROLE_REVIEWER) ? PROJECTS_REVIEWED_BY
                             : (r->role & ROLE_REQUESTER) ? PROJECTS_OWNED_BY : PROJECTS_WITH_STATUS;
     TX_CHECK(store_project_list(d, r->a, f, r->user.id, "published", c->after, c->limit, &c->items, &c->n));
     return TX_COMMIT;
@@ -212,4 +219,99 @@ void projects_progress(req *r)
                                  (json_int_t)(p->tasks_started - p->tasks_complete), "tasks_complete",
                                  (json_int_t)p->tasks_complete, "answers_submitted", (json_int_t)p->answer_count,
                                  "leases_active", (json_int_t)c.leases_active));
+}
+
+/* ---- reviewers assigned to a project ---- */
+
+struct reviewers_ctx {
+    req *r;
+    struct project p;
+    int64_t user_id, now;
+    struct user *items;
+    int n;
+    err_id err;
+    const char *field, *detail;
+};
+
+static tx_rc reviewer_add_tx(db *d, void *vctx)
+{
+    struct reviewers_ctx *c = vctx;
+    req *r = c->r;
+    db_rc rc = project_load(d, r->a, &r->user, r->role, r->id, ACCESS_OWNER, false, &c->p);
+    TX_CHECK(rc);
+    if (rc == DB_DONE) {
+        c->err = ERR_NOT_FOUND;
+        return TX_ROLLBACK;
+    }
+    struct user u;
+    rc = store_user_by_id(d, r->a, c->user_id, &u);
+    TX_CHECK(rc);
+    if (rc == DB_DONE || strcmp(u.role, "reviewer") || u.disabled) {
+        c->err = ERR_INVALID_FIELD;
+        c->field = "/user_id";
+        c->detail = "/user_id must be the id of an active reviewer";
+        return TX_ROLLBACK;
+    }
+    TX_CHECK(store_reviewer_add(d, c->p.id, c->user_id, c->now));
+    char *detail = arena_printf(r->a, "{\"project_id\":%lld,\"reviewer_id\":%lld}", (long long)c->p.id,
+                                (long long)c->user_id);
+    TX_CHECK(store_audit_append(d, c->now, r->user.id, "project.reviewer_add", c->p.name, detail));
+    return TX_COMMIT;
+}
+
+void projects_reviewer_add(req *r)
+{
+    json_t *body;
+    if (req_json_body(r, &body) != RES_OK) return;
+    static const char *const keys[] = {"user_id", NULL};
+    struct verr e;
+    struct reviewers_ctx c = {.r = r, .now = clock_now_ms()};
+    if (!json_is_object(body) || !json_only_keys(body, keys, "", &e) ||
+        !json_req_int(body, "user_id", 1, INT64_MAX, &c.user_id, &e)) {
+        reply_error(r, ERR_INVALID_FIELD, json_is_object(body) ? e.field : "", "%s",
+                    json_is_object(body) ? e.detail : "the body must be a JSON object");
+        return;
+    }
+    store_rc rc = store_run(r->db, true, reviewer_add_tx, &c);
+    if (c.err == ERR_NOT_FOUND) {
+        reply_error(r, ERR_NOT_FOUND, NULL, "no project %lld", (long long)r->id);
+    } else if (c.err) {
+        reply_error(r, c.err, c.field, "%s", c.detail);
+    } else if (rc != STORE_OK) {
+        reply_store_failure(r, rc);
+    } else {
+        reply_json(r, 201, json_pack("{s:I, s:I}", "project_id", (json_int_t)c.p.id, "user_id", (json_int_t)c.user_id));
+    }
+}
+
+static tx_rc reviewer_list_tx(db *d, void *vctx)
+{
+    struct reviewers_ctx *c = vctx;
+    req *r = c->r;
+    db_rc rc = project_load(d, r->a, &r->user, r->role, r->id, (r->role & ROLE_ADMIN) ? ACCESS_READ : ACCESS_OWNER,
+                            false, &c->p);
+    TX_CHECK(rc);
+    if (rc == DB_DONE) {
+        c->err = ERR_NOT_FOUND;
+        return TX_ROLLBACK;
+    }
+    TX_CHECK(store_reviewer_list(d, r->a, c->p.id, &c->items, &c->n));
+    return TX_COMMIT;
+}
+
+void projects_reviewer_list(req *r)
+{
+    struct reviewers_ctx c = {.r = r};
+    store_rc rc = store_run(r->db, false, reviewer_list_tx, &c);
+    if (c.err) {
+        reply_error(r, ERR_NOT_FOUND, NULL, "no project %lld", (long long)r->id);
+        return;
+    }
+    if (rc != STORE_OK) {
+        reply_store_failure(r, rc);
+        return;
+    }
+    json_t *items = json_array();
+    for (int i = 0; i < c.n; i++) json_array_append_new(items, user_json(&c.items[i]));
+    reply_json(r, 200, json_pack("{s:o}", "items", items));
 }

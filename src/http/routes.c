@@ -14,6 +14,7 @@
 #define ADM ROLE_ADMIN
 #define REQ ROLE_REQUESTER
 #define WRK ROLE_WORKER
+#define REV ROLE_REVIEWER
 
 const struct route route_table[] = {
     {"GET", "/", page_serve, ROLES_PUBLIC, 0},
@@ -28,16 +29,18 @@ const struct route route_table[] = {
     {"POST", "/api/v1/auth/register", auth_register, ROLES_PUBLIC, 4 * KiB},
     {"GET", "/api/v1/me", me_get, ROLES_SIGNED_IN, 0},
     {"POST", "/api/v1/media", media_upload, REQ, 128 * MiB},
-    {"GET", "/api/v1/media/{media_id}", media_get, REQ | WRK, 0},
-    {"GET", "/api/v1/media/{media_id}/points", media_points, REQ | WRK, 0},
-    {"GET", "/api/v1/projects", projects_list, REQ | ADM | WRK, 0},
+    {"GET", "/api/v1/media/{media_id}", media_get, REQ | WRK | REV, 0},
+    {"GET", "/api/v1/media/{media_id}/points", media_points, REQ | WRK | REV, 0},
+    {"GET", "/api/v1/projects", projects_list, REQ | ADM | WRK | REV, 0},
     {"POST", "/api/v1/projects", projects_create, REQ, 64 * KiB},
-    {"GET", "/api/v1/projects/{id}", projects_get, REQ | ADM | WRK, 0},
+    {"GET", "/api/v1/projects/{id}", projects_get, REQ | ADM | WRK | REV, 0},
     {"POST", "/api/v1/projects/{id}/claim", assignments_claim, WRK, 4 * KiB},
     {"GET", "/api/v1/projects/{id}/export", projects_export, REQ | ADM, 0},
     {"POST", "/api/v1/projects/{id}/pause", projects_pause, REQ, 4 * KiB},
     {"GET", "/api/v1/projects/{id}/progress", projects_progress, REQ | ADM, 0},
     {"POST", "/api/v1/projects/{id}/publish", projects_publish, REQ, 4 * KiB},
+    {"GET", "/api/v1/projects/{id}/reviewers", projects_reviewer_list, REQ | ADM, 0},
+    {"POST", "/api/v1/projects/{id}/reviewers", projects_reviewer_add, REQ, 4 * KiB},
     {"POST", "/api/v1/projects/{id}/tasks", tasks_import, REQ, 64 * MiB},
     {"GET", "/api/v1/users", users_list, ADM, 0},
     {"POST", "/api/v1/users", users_create, ADM, 4 * KiB},

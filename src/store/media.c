@@ -75,6 +75,14 @@ db_rc store_media_worker_sees(db *d, const char *id, int64_t worker_id, int64_t 
     return db_step(s);
 }
 
+db_rc store_media_reviewer_sees(db *d, const char *id, int64_t reviewer_id)
+{
+    db_stmt *s = db_q(d, Q_MEDIA_REVIEWER_SEES);
+    db_bind_text(s, 1, id);
+    db_bind_i64(s, 2, reviewer_id);
+    return db_step(s);
+}
+
 db_rc store_media_read(db *d, const char *id, bool browser, int (*sink)(void *ctx, const void *p, size_t n), void *ctx)
 {
     db_stmt *s = db_q(d, browser ? Q_MEDIA_BROWSER_BYTES : Q_MEDIA_BYTES);

@@ -60,11 +60,13 @@ db_rc store_project_get(db *d, arena *a, int64_t id, bool for_update, struct pro
 db_rc store_project_list(db *d, arena *a, enum project_filter f, int64_t owner_id, const char *status,
                          int64_t after_id, int limit, struct project **items, int *n)
 {
-    db_stmt *s = db_q(d, f == PROJECTS_OWNED_BY ? Q_PROJECT_LIST_OWNER
-                         : f == PROJECTS_WITH_STATUS ? Q_PROJECT_LIST_STATUS : Q_PROJECT_LIST_ALL);
+    db_stmt *s = db_q(d, f == PROJECTS_OWNED_BY      ? Q_PROJECT_LIST_OWNER
+                         : f == PROJECTS_WITH_STATUS ? Q_PROJECT_LIST_STATUS
+                         : f == PROJECTS_REVIEWED_BY ? Q_PROJECT_LIST_REVIEWER
+                                                     : Q_PROJECT_LIST_ALL);
     db_bind_i64(s, 1, after_id);
     db_bind_i64(s, 2, limit);
-    if (f == PROJECTS_OWNED_BY) db_bind_i64(s, 3, owner_id);
+    if (f == PROJECTS_OWNED_BY || f == PROJECTS_REVIEWED_BY) db_bind_i64(s, 3, owner_id);
     if (f == PROJECTS_WITH_STATUS) db_bind_text(s, 3, status);
     *items = arena_alloc(a, sizeof **items * (size_t)(limit > 0 ? limit : 1));
     *n = 0;
@@ -164,4 +166,21 @@ db_rc store_export_answers(db *d, arena *a, int64_t project_id, int64_t first_ta
         e->submitted_at = db_col_i64(s, 4);
     }
     return rc;
+}
+
+db_rc store_reviewer_add(db *d, int64_t project_id, int64_t user_id, int64_t now)
+{
+    db_stmt *s = db_q(d, Q_REVIEWER_ADD);
+    db_bind_i64(s, 1, project_id);
+    db_bind_i64(s, 2, user_id);
+    db_bind_i64(s, 3, now);
+    return db_run(s);
+}
+
+db_rc store_reviewer_is(db *d, int64_t project_id, int64_t user_id)
+{
+    db_stmt *s = db_q(d, Q_REVIEWER_IS);
+    db_bind_i64(s, 1, project_id);
+    db_bind_i64(s, 2, user_id);
+    return db_step(s);
 }

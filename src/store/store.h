@@ -83,9 +83,13 @@ struct project {
 };
 db_rc store_project_insert(db *d, const struct project *p, int64_t now, int64_t *id_out);
 db_rc store_project_get(db *d, arena *a, int64_t id, bool for_update, struct project *p);
-enum project_filter { PROJECTS_ALL, PROJECTS_OWNED_BY, PROJECTS_WITH_STATUS };
+enum project_filter { PROJECTS_ALL, PROJECTS_OWNED_BY, PROJECTS_WITH_STATUS, PROJECTS_REVIEWED_BY };
 db_rc store_project_list(db *d, arena *a, enum project_filter f, int64_t owner_id, const char *status,
                          int64_t after_id, int limit, struct project **items, int *n);
+/* Reviewers assigned to a project. */
+db_rc store_reviewer_add(db *d, int64_t project_id, int64_t user_id, int64_t now);
+db_rc store_reviewer_is(db *d, int64_t project_id, int64_t user_id); /* DB_ROW when assigned */
+db_rc store_reviewer_list(db *d, arena *a, int64_t project_id, struct user **items, int *n);
 db_rc store_project_set_status(db *d, int64_t id, const char *status, int64_t now);
 db_rc store_project_add_tasks(db *d, int64_t id, int64_t n, int64_t now);
 /* predictions_json may be NULL; *id_out receives the new task's id (may be NULL). */
@@ -140,6 +144,8 @@ db_rc store_media_owner_add(db *d, const char *id, int64_t user_id, int64_t now)
 /* DB_ROW when user uploaded it / when the worker holds a live lease on, or submitted, a task using it. */
 db_rc store_media_owned(db *d, const char *id, int64_t user_id);
 db_rc store_media_worker_sees(db *d, const char *id, int64_t worker_id, int64_t now);
+/* DB_ROW when a task of a project the reviewer is assigned to uses the media. */
+db_rc store_media_reviewer_sees(db *d, const char *id, int64_t reviewer_id);
 /* Hands the stored bytes (or the browser layout) to sink inside the transaction; DB_DONE if absent. */
 db_rc store_media_read(db *d, const char *id, bool browser, int (*sink)(void *ctx, const void *p, size_t n), void *ctx);
 db_rc store_task_media_add(db *d, int64_t task_id, const char *media_id);

@@ -232,3 +232,15 @@ db_rc store_throttle_clear(db *d, const char *scope)
     db_bind_text(s, 1, scope);
     return db_run(s);
 }
+
+db_rc store_reviewer_list(db *d, arena *a, int64_t project_id, struct user **items, int *n)
+{
+    enum { MAX_REVIEWERS = 1000 };
+    db_stmt *s = db_q(d, Q_REVIEWER_LIST);
+    db_bind_i64(s, 1, project_id);
+    *items = arena_alloc(a, sizeof **items * MAX_REVIEWERS);
+    *n = 0;
+    db_rc rc;
+    while ((rc = db_step(s)) == DB_ROW && *n < MAX_REVIEWERS) read_user(a, s, &(*items)[(*n)++]);
+    return rc == DB_ROW ? DB_DONE : rc;
+}

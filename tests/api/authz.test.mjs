@@ -115,11 +115,11 @@ const MATRIX = [
   },
   {
     // Media is seen by its uploader, and by a worker only through a task they hold or submitted.
-    route: 'GET /api/v1/media/{media_id}', allow: { requester: 200, other_requester: 404, worker: 404 },
+    route: 'GET /api/v1/media/{media_id}', allow: { requester: 200, other_requester: 404, worker: 404, reviewer: 404 },
     prepare: () => ({ path: `/api/v1/media/${fx.image}` }),
   },
   {
-    route: 'GET /api/v1/media/{media_id}/points', allow: { requester: 200, other_requester: 404, worker: 404 },
+    route: 'GET /api/v1/media/{media_id}/points', allow: { requester: 200, other_requester: 404, worker: 404, reviewer: 404 },
     prepare: () => ({ path: `/api/v1/media/${fx.cloud}/points` }),
   },
   {
@@ -127,12 +127,21 @@ const MATRIX = [
     prepare: () => ({ path: '/api/v1/projects', body: projectInput() }),
   },
   {
-    route: 'GET /api/v1/projects', allow: { requester: 200, other_requester: 200, admin: 200, worker: 200 },
+    route: 'GET /api/v1/projects', allow: { requester: 200, other_requester: 200, admin: 200, worker: 200, reviewer: 200 },
     prepare: () => ({ path: '/api/v1/projects' }),
   },
   {
-    route: 'GET /api/v1/projects/{id}', allow: { requester: 200, other_requester: 404, admin: 200, worker: 200 },
+    route: 'GET /api/v1/projects/{id}', allow: { requester: 200, other_requester: 404, admin: 200, worker: 200, reviewer: 404 },
     prepare: () => ({ path: `/api/v1/projects/${fx.published.id}` }),
+  },
+  {
+    // A reviewer not assigned to the project does not see it.
+    route: 'POST /api/v1/projects/{id}/reviewers', allow: { requester: 201, other_requester: 404 },
+    prepare: () => ({ path: `/api/v1/projects/${fx.draft.id}/reviewers`, body: { user_id: users.reviewer.id } }),
+  },
+  {
+    route: 'GET /api/v1/projects/{id}/reviewers', allow: { requester: 200, other_requester: 404, admin: 200 },
+    prepare: () => ({ path: `/api/v1/projects/${fx.draft.id}/reviewers` }),
   },
   {
     route: 'POST /api/v1/projects/{id}/publish', allow: { requester: 200, other_requester: 404 },

@@ -162,3 +162,31 @@ test('a ZIP upload stores every file it lists, or nothing when one is bad', asyn
   assert.match(missing.json.errors[0].detail, /not in the archive/);
   assertProblem(await upload(rtoken, Buffer.from('PK\x03\x04 truncated'), 'x.zip', 'application/zip'), 422, 'MEDIA_INVALID');
 });
+
+test('reviewers assigned to a project see it and its media; others do not', async () => {
+  const admin = await createUserCli(srv, { role: 'admin' });
+  const atoken = await srv.login(admin.email, admin.password);
+  const rev = await srv.createUserApi(atoken, { role: 'reviewer' });
+  const vtoken = await srv.login(rev.email, rev.password);
+  const { json: img } = await upload(rtoken, pngBytes({ width: 8, height: 8 }), 'r.png', 'image/png');
+  const p = await srv.api('POST', '/api/v1/projects', {
+    token: rtoken,
+    body: { name: 'reviewed', kind: 'image_annotation', schema: { classes: [{ name: 'car', tools: ['bbox'] }] },
+      reward_micros: 1000, currency: 'USD', estimated_seconds: 20, overlap: 1 },
+  });
+  const id = p.json.id;
+  await srv.api('POST', `/api/v1/projects/${id}/tasks`, {
+    token: rtoken, headers: { 'content-type': 'application/x-ndjson' }, body: ndjson([{ data: { image: { media_id: img.media_id } } }]),
+  });
+  assert.equal((await srv.api('GET', `/api/v1/projects/${id}`, { token: vtoken })).status, 404);
+  assert.equal((await raw(`/api/v1/media/${img.media_id}`, vtoken)).status, 404);
+  const notReviewer = await srv.api('POST', `/api/v1/projects/${id}/reviewers`, { token: rtoken, body: { user_id: 1 } });
+  assertProblem(notReviewer, 422, 'INVALID_FIELD');
+  assert.equal(notReviewer.json.field, '/user_id');
+  const add = await srv.api('POST', `/api/v1/projects/${id}/reviewers`, { token: rtoken, body: { user_id: rev.id } });
+  assert.equal(add.status, 201, add.text);
+  assert.deepEqual((await srv.api('GET', `/api/v1/projects/${id}/reviewers`, { token: rtoken })).json.items.map((u) => u.id), [rev.id]);
+  assert.equal((await srv.api('GET', `/api/v1/projects/${id}`, { token: vtoken })).status, 200);
+  assert.ok((await srv.api('GET', '/api/v1/projects', { token: vtoken })).json.items.some((x) => x.id === id));
+  assert.equal((await raw(`/api/v1/media/${img.media_id}`, vtoken)).status, 200);
+});
