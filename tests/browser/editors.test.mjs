@@ -11,18 +11,13 @@
 // log (editors-server.log) go to test-artifacts/browser/.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { chromium } from 'playwright-core';
+import { ARTIFACTS, BIN, CHROMIUM, CHROMIUM_ARGS, runCli as runCliIn, startServer as startFairlabel } from '../lib/browser.mjs';
 import { pngBytes } from '../lib/media.mjs';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const BIN = process.env.FAIRLABEL_BIN ? resolve(process.env.FAIRLABEL_BIN) : join(ROOT, 'build', 'fairlabel');
-const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
-const ARTIFACTS = join(ROOT, 'test-artifacts', 'browser');
 const STEP_TIMEOUT = 10_000;
 
 const REQUESTER = { email: 'editors-req@example.org', password: 'requester-pass-1', name: 'Req' };
@@ -30,7 +25,6 @@ const WORKER = { email: 'editors-worker@example.org', password: 'worker-pass-123
 
 let tmp;
 let server;
-let serverExited = null;
 let baseURL;
 let browser;
 let reqToken;
@@ -38,46 +32,16 @@ let reqToken;
 // ---- server ---------------------------------------------------------------------------------------
 
 function runCli(args) {
-  const r = spawnSync(BIN, args, { cwd: tmp, encoding: 'utf8', timeout: 30_000 });
-  if (r.error) throw r.error;
-  assert.equal(r.status, 0, `fairlabel ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
-  return r.stdout;
+  return runCliIn(tmp, args);
 }
 
-function startServer(db) {
-  return new Promise((resolvePromise, reject) => {
-    const log = createWriteStream(join(ARTIFACTS, 'editors-server.log'));
-    server = spawn(BIN, ['serve', '--db', db, '--listen', '127.0.0.1:0', '--threads', '2'], {
-      cwd: tmp, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FAIRLABEL_DATA_DIR: join(tmp, 'data') },
-    });
-    let buffered = '';
-    let done = false;
-    const timer = setTimeout(() => {
-      if (!done) { done = true; reject(new Error(`no listening line within 20 s:\n${buffered}`)); }
-    }, 20_000);
-    server.stdout.pipe(log, { end: false });
-    server.stderr.on('data', (chunk) => {
-      log.write(chunk);
-      if (done) return;
-      buffered += chunk.toString('utf8');
-      const m = buffered.match(/fairlabel: listening on (http:\/\/[^\s]+)/);
-      if (m) { done = true; clearTimeout(timer); resolvePromise(m[1].replace(/\/$/, '')); }
-    });
-    server.on('exit', (code, signal) => {
-      serverExited = { code, signal };
-      if (!done) { done = true; clearTimeout(timer); reject(new Error(`fairlabel serve exited (${code ?? signal}) before listening:\n${buffered}`)); }
-    });
-    server.on('error', (err) => { if (!done) { done = true; clearTimeout(timer); reject(err); } });
-  });
+async function startServer(db) {
+  server = await startFairlabel({ cwd: tmp, db, logFile: join(ARTIFACTS, 'editors-server.log') });
+  return server.url;
 }
 
 async function stopServer() {
-  if (!server || serverExited) return;
-  const exited = new Promise((r) => server.once('exit', r));
-  server.kill('SIGTERM');
-  const t = setTimeout(() => { if (!serverExited) server.kill('SIGKILL'); }, 5_000);
-  await exited;
-  clearTimeout(t);
+  await server?.stop();
 }
 
 // ---- requester side: the HTTP API ------------------------------------------------------------------
@@ -228,8 +192,7 @@ describe('annotation editors on /worker', { timeout: 120_000 }, () => {
       chromium.launch({
         executablePath: CHROMIUM,
         headless: true,
-        args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-          '--no-first-run'],
+        args: CHROMIUM_ARGS,
       }),
     ]);
     const { data } = await api('POST', '/api/v1/auth/login', {

@@ -3,7 +3,7 @@
 // Until the server serves lidar projects end to end, the test mounts the editor on a page of its own:
 // Playwright's page.route answers, on the fairlabel origin, /__lidar_test (a minimal page with the same CSP
 // as the real pages), /__lidar_test.mjs (mounts the editor) and /api/v1/media/test/points (the FLPC bytes,
-// converted in memory from /work/shared/data/lidar/kitti/velodyne/000001.bin, read in place; KITTI data is
+// converted in memory from ../shared/data/lidar/kitti/velodyne/000001.bin, read in place; KITTI data is
 // non-commercial and never copied into the repository). The editor and three.js come from the running
 // fairlabel binary (embedded from web/static/); while the server does not yet serve sub-folders of /static/,
 // the test falls back to the files on disk and says so in lidar-perf.json.
@@ -25,7 +25,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const BIN = process.env.FAIRLABEL_BIN ? resolve(process.env.FAIRLABEL_BIN) : join(ROOT, 'build', 'fairlabel');
 const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
 const ARTIFACTS = join(ROOT, 'test-artifacts', 'browser');
-const KITTI = process.env.LIDAR_SAMPLE || '/work/shared/data/lidar/kitti/velodyne/000001.bin';
+const KITTI = process.env.LIDAR_SAMPLE || join(ROOT, '..', 'shared', 'data', 'lidar', 'kitti', 'velodyne', '000001.bin');
 const CSP = "default-src 'self'; img-src 'self' data: blob: https:; style-src 'self'; script-src 'self'; " +
   "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 const SCHEMA = {

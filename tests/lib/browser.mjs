@@ -1,0 +1,59 @@
+// Shared by the browser tests: the fairlabel CLI and server in a temp folder, and headless Chromium.
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const BIN = process.env.FAIRLABEL_BIN ? resolve(process.env.FAIRLABEL_BIN) : join(ROOT, 'build', 'fairlabel');
+export const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
+export const ARTIFACTS = join(ROOT, 'test-artifacts', 'browser');
+// As root Chromium needs --no-sandbox; the network flags keep it off the (closed) internet.
+export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
+  '--disable-component-update', '--no-first-run', '--disable-sync'];
+
+/** Runs `fairlabel args…` in cwd, asserting exit 0; returns its stdout. */
+export function runCli(cwd, args) {
+  const r = spawnSync(BIN, args, { cwd, encoding: 'utf8', timeout: 30_000 });
+  if (r.error) throw r.error;
+  assert.equal(r.status, 0, `fairlabel ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+  return r.stdout;
+}
+
+/**
+ * Starts `fairlabel serve` on a free port with its output in logFile. Resolves
+ * { url, stop() } once it prints its listening line.
+ */
+export function startServer({ cwd, db, logFile }) {
+  return new Promise((resolvePromise, reject) => {
+    const log = createWriteStream(logFile);
+    const child = spawn(BIN, ['serve', '--db', db, '--listen', '127.0.0.1:0', '--threads', '2'], {
+      cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FAIRLABEL_DATA_DIR: join(cwd, 'data') },
+    });
+    let exited = null, buffered = '', done = false;
+    const finish = (fn, v) => { if (!done) { done = true; clearTimeout(timer); fn(v); } };
+    const timer = setTimeout(() => finish(reject, new Error(`no listening line within 20 s:\n${buffered}`)), 20_000);
+    const stop = async () => {
+      if (exited) return;
+      const gone = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      const t = setTimeout(() => { if (!exited) child.kill('SIGKILL'); }, 5_000);
+      await gone;
+      clearTimeout(t);
+    };
+    child.stdout.pipe(log, { end: false });
+    child.stderr.on('data', (chunk) => {
+      log.write(chunk);
+      if (done) return;
+      buffered += chunk.toString('utf8');
+      const m = buffered.match(/fairlabel: listening on (http:\/\/[^\s]+)/);
+      if (m) finish(resolvePromise, { url: m[1].replace(/\/$/, ''), stop });
+    });
+    child.on('exit', (code, signal) => {
+      exited = { code, signal };
+      finish(reject, new Error(`fairlabel serve exited (${code ?? signal}) before listening:\n${buffered}`));
+    });
+    child.on('error', (err) => finish(reject, err));
+  });
+}
