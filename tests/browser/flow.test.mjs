@@ -258,8 +258,14 @@ describe('fairlabel in the browser: requester → worker → export', { timeout:
       assert.equal(user.email, WORKER.email);
       assert.equal(user.country, WORKER.country);
     }
-    await workPage.waitForLoadState('networkidle').catch(() => {});
+    // The register page signs the new worker in and moves on by itself; wait for that
+    // navigation so it cannot abort ours.
+    await workPage.waitForURL((u) => u.pathname === '/worker' || u.pathname === '/login', { timeout: STEP_TIMEOUT });
+    await workPage.waitForLoadState('load');
     await shot(workPage, 'registered');
+    // Then sign in again through the login form, from a clean session.
+    await workPage.goto('about:blank');
+    await workPage.context().clearCookies();
 
     const me = await login(workPage, WORKER);
     assert.equal(me.role, 'worker');
