@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 mode=${1:-build}
 
 pkgs=(gcc libc6-dev meson ninja-build pkg-config libevent-dev libjansson-dev libsodium-dev libsqlite3-dev libpq-dev
-      libpng-dev libjpeg62-turbo-dev libwebp-dev libzip-dev zlib1g-dev)
+      libcurl4-openssl-dev libpng-dev libjpeg62-turbo-dev libwebp-dev libzip-dev zlib1g-dev)
 if [ "$mode" = test ]; then
   pkgs+=(libcmocka-dev postgresql chromium ca-certificates)
 fi

@@ -5,12 +5,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/aggregate_cli.h"
 #include "cli/commands.h"
 #include "http/errors.h"
 #include "http/routes.h"
 #include "http/server.h"
 #include "store/store.h"
 #include "util/log.h"
+#include "util/secret_key.h"
 #include "util/tokens.h"
 
 static const char usage_main[] =
@@ -26,6 +28,7 @@ static const char usage_main[] =
     "  audit verify  check the audit log's hash chain\n"
     "  routes        print the route table as JSON\n"
     "  errors-doc    print the error code reference (docs/errors.md)\n"
+    "  aggregate     infer labels from crowd answers in a CSV file (majority vote, Dawid-Skene, ...)\n"
     "\n"
     "Run 'fairlabel COMMAND --help' for a command's options. '--version' prints the version.\n";
 
@@ -141,7 +144,13 @@ static int cmd_serve(int argc, char **argv)
         .login_max_failures_ip = env_int("FAIRLABEL_LOGIN_MAX_FAILURES_IP", 50),
         .login_window_ms = (int64_t)env_int("FAIRLABEL_LOGIN_WINDOW", 900) * 1000,
         .session_ttl_ms = (int64_t)env_int("FAIRLABEL_SESSION_TTL", 7 * 86400) * 1000,
+        .callback_unit_ms = env_int("FAIRLABEL_CALLBACK_UNIT_MS", 1000),
     };
+    char err[512];
+    if (secret_key_load(o.data_dir, cfg.secret_key, err, sizeof err)) {
+        fprintf(stderr, "fairlabel: %s\n", err);
+        return 1;
+    }
     log_access_enabled = strcmp(env_or("FAIRLABEL_LOG", "on"), "off") != 0;
     return server_run(&cfg);
 }
@@ -223,6 +232,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "audit") && argc > 2 && !strcmp(argv[2], "verify"))
         return cmd_simple(argc - 2, argv + 2, "usage: fairlabel audit verify [--db URL] [--data-dir DIR]\n",
                           cli_audit_verify);
+    if (!strcmp(cmd, "aggregate")) return cli_aggregate(argc - 1, argv + 1);
     if (!strcmp(cmd, "routes")) {
         routes_write_json(stdout);
         return 0;

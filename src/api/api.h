@@ -42,6 +42,28 @@ void tasks_import(req *r);
 void assignments_claim(req *r);
 void assignments_submit(req *r);
 void assignments_release(req *r);
+/* api/aggregate.c */
+void projects_aggregate(req *r);
+void projects_agreement(req *r);
+/* api/callbacks.c */
+void projects_callback_put(req *r);
+void tasks_callbacks(req *r);
+void tasks_callbacks_resend(req *r);
+/* api/quality.c */
+void quality_rules(req *r);
+void projects_quality_put(req *r);
+void projects_results(req *r);
+void projects_workers(req *r);
+void me_quality(req *r);
+void users_skill_set(req *r);
+void projects_quality_events(req *r);
+void quality_events_decide(req *r);
+void projects_qualification_retake(req *r);
+/* api/review.c */
+void review_next(req *r);
+void review_decide(req *r);
+void assignments_history(req *r);
+void me_reviews(req *r);
 /* api/users.c */
 /* Validates and creates an account: a self sign-up (worker) or, by an admin, any role. */
 void account_create(req *r, bool by_admin);

@@ -4,11 +4,14 @@
 
 #include "api/api.h"
 #include "api/project_access.h"
+#include "api/quality_flow.h"
 #include "core/schema.h"
 #include "core/validate.h"
 #include "http/reply.h"
 #include "util/clock.h"
 #include "util/tokens.h"
+
+#include <sodium.h>
 
 struct lease_ctx {
     req *r;
@@ -20,12 +23,75 @@ struct lease_ctx {
     const char *lease_hash;
     bool claimed;
     struct claim c;
+    const char *stage, *err_field, *err_detail; /* stage: "work" or "qualification" */
     /* submit / release */
     struct assignment as;
     json_t *answer;
     const char *answer_json, *idem_key;
     bool replay;
 };
+
+static tx_rc lease(db *d, struct lease_ctx *c, int64_t gold, int64_t attempt)
+{
+    req *r = c->r;
+    db_rc rc = store_lease_claim(d, r->a, c->p.id, r->user.id, c->lease_hash, c->now,
+                                 c->now + c->p.lease_seconds * 1000, gold, attempt, &c->c);
+    TX_CHECK(rc);
+    c->claimed = rc == DB_ROW;
+    return TX_COMMIT;
+}
+
+/* Required skills, then the qualification test, then gold mixed into the feed, then normal work. */
+static tx_rc claim_next(db *d, struct lease_ctx *c, const struct quality_config *cfg)
+{
+    req *r = c->r;
+    for (int i = 0; i < cfg->n_skills; i++) {
+        int64_t have;
+        TX_CHECK(store_skill_value(d, r->user.id, cfg->skill_names[i], &have));
+        if (have < cfg->skill_min[i]) {
+            c->err = ERR_SKILL_REQUIRED;
+            c->err_field = arena_printf(r->a, "/quality/required_skills/%s", cfg->skill_names[i]);
+            c->err_detail = arena_printf(r->a, "this project needs skill \"%s\" at %lld or more; yours is %s",
+                                         cfg->skill_names[i], (long long)cfg->skill_min[i],
+                                         have < 0 ? "not set" : arena_printf(r->a, "%lld", (long long)have));
+            return TX_ROLLBACK;
+        }
+    }
+    c->stage = "work";
+    if (cfg->qualification) {
+        int64_t tasks[1];
+        db_rc rc = store_row_i64(d, Q_QUALIFICATION_TASKS, (struct sql_arg[]){{.i = c->p.id}}, 1, tasks, 1);
+        TX_CHECK(rc);
+        if (tasks[0] > 0) { /* a test without tasks cannot be taken: it does not block anyone */
+            struct qualification q;
+            rc = store_qualification_get(d, r->a, c->p.id, r->user.id, &q);
+            TX_CHECK(rc);
+            if (rc == DB_DONE) {
+                TX_CHECK(store_qualification_start(d, c->p.id, r->user.id, 1, c->now));
+                q = (struct qualification){.attempt = 1, .state = "in_progress"};
+            }
+            if (!strcmp(q.state, "failed")) {
+                c->err = ERR_QUALIFICATION_FAILED;
+                c->err_detail = arena_printf(r->a, "you scored %.0f%% in this project's qualification test; it needs %.0f%%",
+                                             (double)q.score_ppm / 1e4, cfg->pass_mark * 100);
+                return TX_ROLLBACK;
+            }
+            if (!strcmp(q.state, "in_progress")) {
+                c->stage = "qualification";
+                return lease(d, c, 2, q.attempt);
+            }
+        }
+    }
+    if (cfg->gold_first > 0 || cfg->gold_percent > 0) {
+        int64_t gold, normal;
+        TX_CHECK(store_worker_feed_counts(d, r->user.id, c->p.id, &gold, &normal));
+        if (quality_serve_gold(cfg, gold, normal, (int)randombytes_uniform(100))) {
+            tx_rc t = lease(d, c, 1, 0);
+            if (t != TX_COMMIT || c->claimed) return t;
+        }
+    }
+    return lease(d, c, 0, 0);
+}
 
 static tx_rc claim_tx(db *d, void *vctx)
 {
@@ -42,11 +108,12 @@ static tx_rc claim_tx(db *d, void *vctx)
         return TX_ROLLBACK;
     }
     TX_CHECK(store_lease_expire(d, c->p.id, c->now));
-    rc = store_lease_claim(d, r->a, c->p.id, r->user.id, c->lease_hash, c->now, c->now + c->p.lease_seconds * 1000,
-                           &c->c);
-    TX_CHECK(rc);
-    c->claimed = rc == DB_ROW;
-    return TX_COMMIT;
+    json_t *holder;
+    struct quality_config cfg;
+    quality_load(&c->p, &holder, &cfg);
+    tx_rc t = claim_next(d, c, &cfg);
+    json_decref(holder);
+    return t;
 }
 
 void assignments_claim(req *r)
@@ -60,9 +127,13 @@ void assignments_claim(req *r)
         reply_error(r, ERR_NOT_FOUND, NULL, "no project %lld", (long long)r->id);
         return;
     }
-    if (c.err) {
+    if (c.err == ERR_PROJECT_NOT_PUBLISHED) {
         reply_error(r, c.err, NULL, "project %lld is %s; tasks can be claimed only while it is published",
                     (long long)r->id, c.p.status);
+        return;
+    }
+    if (c.err) {
+        reply_error(r, c.err, c.err_field, "%s", c.err_detail);
         return;
     }
     if (rc != STORE_OK) {
@@ -77,9 +148,11 @@ void assignments_claim(req *r)
     json_t *predictions = c.c.predictions_json ? json_loads(c.c.predictions_json, 0, NULL) : NULL;
     json_t *schema = json_loads(c.p.schema_json, 0, NULL);
     json_t *labels = json_incref(json_object_get(schema, "labels"));
+    /* A gold task looks like any other (stage "work"); only the qualification test says what it is. */
     reply_json(r, 200,
-               json_pack("{s:I, s:s, s:o, s:{s:I, s:o, s:o, s:o}, s:{s:I, s:s, s:s, s:s, s:o, s:o, s:I, s:s, s:I}}",
-                         "assignment_id", (json_int_t)c.c.assignment_id, "lease_token", token, "expires_at",
+               json_pack("{s:I, s:s, s:s, s:o, s:{s:I, s:o, s:o, s:o}, s:{s:I, s:s, s:s, s:s, s:o, s:o, s:I, s:s, s:I}}",
+                         "assignment_id", (json_int_t)c.c.assignment_id, "lease_token", token, "stage", c.stage,
+                         "expires_at",
                          json_time(c.c.expires_at), "task", "id", (json_int_t)c.c.task_id, "external_id",
                          c.c.external_id ? json_string(c.c.external_id) : json_null(), "data",
                          data ? data : json_null(), "predictions", predictions ? predictions : json_null(),
@@ -128,6 +201,16 @@ static tx_rc submit_tx(db *d, void *vctx)
         return TX_ROLLBACK;
     }
     c->as.submitted_at = c->now;
+    rc = store_project_get(d, c->r->a, c->as.project_id, false, &c->p);
+    TX_CHECK(rc);
+    if (rc == DB_DONE) return TX_FAIL;
+    json_t *holder;
+    struct quality_config cfg;
+    quality_load(&c->p, &holder, &cfg);
+    rc = c->as.gold ? quality_after_gold_submit(d, c->r->a, &c->p, &cfg, &c->as, c->answer, c->now)
+                    : quality_after_submit(d, c->r->a, &c->p, &cfg, &c->as, c->now);
+    json_decref(holder);
+    TX_CHECK(rc);
     return TX_COMMIT;
 }
 

@@ -64,7 +64,8 @@ static int render_page(struct export_state *s)
         for (int k = first; k < ai; k++)
             answers[k - first] = (struct fmt_answer){s->answers[k].assignment_id, s->answers[k].worker_id,
                                                      s->answers[k].submitted_at,
-                                                     json_loads(s->answers[k].answer_json, 0, NULL)};
+                                                     json_loads(s->answers[k].answer_json, 0, NULL),
+                                                     s->answers[k].review_state, s->answers[k].answer_version};
         json_t *data = json_loads(t->data_json, 0, NULL);
         json_t *image = json_object_get(data, "image");
         struct fmt_task ft = {
@@ -73,10 +74,14 @@ static int render_page(struct export_state *s)
             .height = (int)json_integer_value(json_object_get(image, "height")),
             .predictions = t->predictions_json ? json_loads(t->predictions_json, 0, NULL) : NULL,
             .answers = answers, .n_answers = (size_t)(ai - first),
+            .result = {.answer = t->result_json ? json_loads(t->result_json, 0, NULL) : NULL,
+                       .method = t->result_method, .confidence = (double)t->result_confidence_ppm / 1e6,
+                       .version = t->result_version, .final = t->result_final},
         };
         int rc = fmt_export_task(s->x, &ft);
         json_decref(data);
         json_decref(ft.predictions);
+        json_decref(ft.result.answer);
         for (size_t k = 0; k < ft.n_answers; k++) json_decref(answers[k].answer);
         if (rc) return -1;
         s->after = t->id;

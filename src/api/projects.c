@@ -8,11 +8,14 @@
 
 #include "api/api.h"
 #include "api/project_access.h"
+#include "api/quality_flow.h"
 #include "core/schema.h"
 #include "core/validate.h"
 #include "http/reply.h"
 #include "util/clock.h"
 #include "util/log.h"
+
+static json_t *project_json_base(const struct project *p);
 
 db_rc project_load(db *d, arena *a, const struct user *caller, unsigned role, int64_t id, enum project_access acc,
                    bool for_update, struct project *p)
@@ -31,6 +34,18 @@ db_rc project_load(db *d, arena *a, const struct user *caller, unsigned role, in
 }
 
 json_t *project_json(const struct project *p)
+{
+    json_t *holder;
+    struct quality_config qc;
+    quality_load(p, &holder, &qc);
+    json_t *quality = quality_to_json(&qc);
+    json_decref(holder);
+    json_t *out = project_json_base(p);
+    json_object_set_new(out, "quality", quality);
+    return out;
+}
+
+static json_t *project_json_base(const struct project *p)
 {
     json_t *schema = json_loads(p->schema_json, 0, NULL);
     json_t *labels = json_incref(json_object_get(schema, "labels"));
@@ -78,12 +93,25 @@ void projects_create(req *r)
         return;
     }
     arena_defer(r->a, free, schema);
+    struct quality_config qc;
+    if (!quality_parse(json_object_get(body, "quality"), in.overlap, "/quality", &qc, &e)) {
+        reply_error(r, ERR_INVALID_FIELD, e.field, "%s", e.detail);
+        return;
+    }
+    json_t *qj = quality_to_json(&qc);
+    char *quality = json_dumps(qj, JSON_COMPACT);
+    json_decref(qj);
+    if (!quality) {
+        reply_error(r, ERR_INTERNAL, NULL, "out of memory");
+        return;
+    }
+    arena_defer(r->a, free, quality);
     struct project_ctx c = {.r = r, .now = clock_now_ms()};
     c.p = (struct project){.owner_id = r->user.id, .name = in.name, .instructions = in.instructions,
                            .kind = kind_name(in.kind), .schema_json = schema, .reward_micros = in.reward_micros,
                            .currency = in.currency, .estimated_seconds = in.estimated_seconds,
                            .overlap = in.overlap, .lease_seconds = in.lease_seconds, .status = "draft",
-                           .created_at = c.now, .updated_at = c.now};
+                           .created_at = c.now, .updated_at = c.now, .quality_json = quality};
     store_rc rc = store_run(r->db, true, create_tx, &c);
     if (rc != STORE_OK) {
         reply_store_failure(r, rc);

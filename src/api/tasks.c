@@ -49,7 +49,7 @@ struct import_ctx {
     json_t *schema;
     json_t *media;  /* media id → {kind, width, height, points} or null (unknown / not yours) */
     json_t *errors; /* pass 1: the first IMPORT_ERRORS_MAX bad lines */
-    int64_t imported, now, bad_line, good, bad;
+    int64_t imported, imported_gold, now, bad_line, good, bad;
     err_id err;
     enum import_format { IMPORT_NDJSON, IMPORT_CSV, IMPORT_LABEL_STUDIO, IMPORT_COCO, IMPORT_KITTI } format;
     struct kitti_frame *frames; /* IMPORT_KITTI: the frames of the uploaded ZIP, sorted by name */
@@ -131,12 +131,10 @@ static bool media_fill(db *d, struct import_ctx *c, json_t *root, struct verr *e
 
 /* Inside a transaction: checks one task line (media filled in first). A database failure sets
  * c->dbrc. */
-static bool check_task(db *d, struct import_ctx *c, json_t *root, json_t **data, const char **external_id,
-                       json_t **predictions, struct verr *e)
+static bool check_task(db *d, struct import_ctx *c, json_t *root, struct task_line *t, struct verr *e)
 {
     db_rc dbrc = DB_OK;
-    bool ok = media_fill(d, c, root, e, &dbrc) &&
-              task_line_check(c->kind, c->schema, root, data, external_id, predictions, e);
+    bool ok = media_fill(d, c, root, e, &dbrc) && task_line_check(c->kind, c->schema, root, t, e);
     if (dbrc != DB_OK) c->dbrc = dbrc;
     return ok;
 }
@@ -261,30 +259,33 @@ static int each_task(db *d, struct import_ctx *c, task_fn fn)
 
 static int check_one(db *d, struct import_ctx *c, json_t *root, struct verr *e)
 {
-    json_t *data, *predictions;
-    const char *external_id;
-    if (check_task(d, c, root, &data, &external_id, &predictions, e)) return 0;
+    struct task_line t;
+    if (check_task(d, c, root, &t, e)) return 0;
     return c->dbrc != DB_OK ? -1 : 1;
 }
 
 static int insert_one(db *d, struct import_ctx *c, json_t *root, struct verr *e)
 {
-    json_t *data, *predictions;
-    const char *external_id;
-    if (!check_task(d, c, root, &data, &external_id, &predictions, e)) { /* passed in pass 1 */
+    struct task_line t;
+    if (!check_task(d, c, root, &t, e)) { /* passed in pass 1 */
         if (c->dbrc == DB_OK) c->dbrc = DB_ERROR;
         return -1;
     }
-    char *data_json = json_dumps(data, JSON_COMPACT);
-    char *pred_json = predictions ? json_dumps(predictions, JSON_COMPACT) : NULL;
+    char *data_json = json_dumps(t.data, JSON_COMPACT);
+    char *pred_json = t.predictions ? json_dumps(t.predictions, JSON_COMPACT) : NULL;
+    char *gold_json = t.gold_answer ? json_dumps(t.gold_answer, JSON_COMPACT) : NULL;
     int64_t task_id = 0;
-    db_rc rc = data_json && (pred_json || !predictions)
-                   ? store_task_insert(d, c->p.id, external_id, data_json, pred_json, c->p.overlap, c->now, &task_id)
+    struct task_row row = {.project_id = c->p.id, .overlap = c->p.overlap, .gold = t.gold, .priority = t.priority,
+                           .external_id = t.external_id, .data_json = data_json, .predictions_json = pred_json,
+                           .gold_answer_json = gold_json, .gold_explanation = t.gold_explanation};
+    db_rc rc = data_json && (pred_json || !t.predictions) && (gold_json || !t.gold_answer)
+                   ? store_task_insert(d, &row, c->now, &task_id)
                    : DB_ERROR;
     free(data_json);
     free(pred_json);
+    free(gold_json);
     json_t *refs[12];
-    size_t nrefs = rc == DB_OK ? media_refs(c->kind, data, refs, 12) : 0;
+    size_t nrefs = rc == DB_OK ? media_refs(c->kind, t.data, refs, 12) : 0;
     for (size_t i = 0; i < nrefs && rc == DB_OK; i++)
         rc = store_task_media_add(d, task_id, json_string_value(json_object_get(refs[i], "media_id")));
     if (rc == DB_CONSTRAINT) {
@@ -297,6 +298,7 @@ static int insert_one(db *d, struct import_ctx *c, json_t *root, struct verr *e)
         return -1;
     }
     c->imported++;
+    if (t.gold) c->imported_gold++;
     return 0;
 }
 
@@ -331,7 +333,7 @@ static tx_rc import_tx(db *d, void *vctx)
         c->err = ERR_NOT_FOUND;
         return TX_ROLLBACK;
     }
-    c->imported = 0;
+    c->imported = c->imported_gold = 0;
     c->dbrc = DB_OK;
     json_array_clear(c->errors);
     for (size_t i = 0; i < c->nframes; i++) { /* a KITTI upload brings its own media */
@@ -350,7 +352,7 @@ static tx_rc import_tx(db *d, void *vctx)
         if (c->err) return TX_ROLLBACK;
         TX_CHECK(c->dbrc == DB_OK ? DB_ERROR : c->dbrc);
     }
-    TX_CHECK(store_project_add_tasks(d, c->p.id, c->imported, c->now));
+    TX_CHECK(store_project_add_tasks(d, c->p.id, c->imported - c->imported_gold, c->now)); /* gold is not work */
     char *detail = arena_printf(r->a, "{\"project_id\":%lld,\"tasks\":%lld}", (long long)c->p.id,
                                 (long long)c->imported);
     TX_CHECK(store_audit_append(d, c->now, r->user.id, "tasks.import", c->p.name, detail));
@@ -582,6 +584,7 @@ static void import_run(struct import_ctx *c)
         reply_store_failure(r, rc);
         return;
     }
-    reply_json(r, 201, json_pack("{s:I, s:I}", "imported", (json_int_t)c->imported, "task_count",
-                                 (json_int_t)(c->p.task_count + c->imported)));
+    reply_json(r, 201, json_pack("{s:I, s:I, s:I}", "imported", (json_int_t)c->imported, "gold",
+                                 (json_int_t)c->imported_gold, "task_count",
+                                 (json_int_t)(c->p.task_count + c->imported - c->imported_gold)));
 }

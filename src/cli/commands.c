@@ -119,7 +119,8 @@ static tx_rc demo_project_tx(db *d, void *vctx)
         char *dj = json_dumps(data, JSON_COMPACT);
         char ext[32];
         snprintf(ext, sizeof ext, "review-%02d", i + 1);
-        db_rc rc = store_task_insert(d, c->project_id, ext, dj, NULL, p.overlap, now, NULL);
+        struct task_row row = {.project_id = c->project_id, .overlap = p.overlap, .external_id = ext, .data_json = dj};
+        db_rc rc = store_task_insert(d, &row, now, NULL);
         free(dj);
         json_decref(data);
         TX_CHECK(rc);

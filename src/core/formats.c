@@ -311,6 +311,20 @@ json_t *fmt_prediction_diff(enum project_kind k, json_t *predictions, json_t *an
 
 /* ---- jsonl ---- */
 
+/* What one-label-set formats (YOLO, VOC, KITTI) carry: the consensus, else the first answer. */
+static json_t *primary_answer(const struct fmt_task *t)
+{
+    return t->result.answer ? t->result.answer : t->n_answers ? t->answers[0].answer : NULL;
+}
+
+static json_t *result_json(const struct fmt_task *t)
+{
+    if (!t->result.answer) return json_null();
+    return json_pack("{s:O, s:o, s:s, s:I, s:b}", "answer", t->result.answer, "confidence",
+                     fmt_number(t->result.confidence), "method", t->result.method ? t->result.method : "",
+                     "version", (json_int_t)t->result.version, "final", t->result.final);
+}
+
 static int jsonl_task(fmt_export *x, const struct fmt_task *t)
 {
     json_t *answers = json_array();
@@ -322,12 +336,17 @@ static int jsonl_task(fmt_export *x, const struct fmt_task *t)
         json_t *d = fmt_prediction_diff(x->kind, t->predictions, a->answer);
         if (o && d) json_object_set_new(o, "prediction_diff", d);
         else json_decref(d);
+        if (o && a->review_state) {
+            json_object_set_new(o, "review_state", json_string(a->review_state));
+            json_object_set_new(o, "answer_version", json_integer((json_int_t)a->answer_version));
+        }
         json_array_append_new(answers, o);
     }
     json_t *line = json_pack("{s:I, s:o, s:O}", "task_id", (json_int_t)t->task_id, "external_id",
                              t->external_id ? json_string(t->external_id) : json_null(), "data",
                              t->data ? t->data : json_null());
     if (line && t->predictions) json_object_set(line, "predictions", t->predictions);
+    if (line) json_object_set_new(line, "result", result_json(t));
     if (line) json_object_set(line, "answers", answers);
     json_decref(answers);
     return put_json(x, line) || put(x, "\n", 1);
@@ -521,6 +540,17 @@ static int ls_task(fmt_export *x, const struct fmt_task *t)
         }
         json_object_set_new(task, "predictions", json_pack("[{s:s, s:o}]", "model_version", "fairlabel", "result", r));
     }
+    if (t->result.answer) { /* the consensus is a prediction with its confidence as the score */
+        if (ls_result(x, t, t->result.answer, &r)) {
+            json_decref(r);
+            json_decref(task);
+            return -1;
+        }
+        json_t *preds = json_object_get(task, "predictions");
+        if (!preds) json_object_set_new(task, "predictions", preds = json_array());
+        json_array_append_new(preds, json_pack("{s:s, s:o, s:o}", "model_version", "fairlabel-consensus", "score",
+                                               fmt_number(t->result.confidence), "result", r));
+    }
     return put_item(x, task);
 }
 
@@ -590,8 +620,13 @@ static json_t *coco_annotation(int64_t id, int64_t image_id, int cat, json_t *o,
     json_object_set_new(ann, "area", fmt_number(area));
     json_t *attrs = json_object_get(o, "attributes");
     json_object_set_new(ann, "attributes", attrs ? json_incref(attrs) : json_object());
-    json_object_set_new(ann, "worker_id", json_integer((json_int_t)a->worker_id));
-    json_object_set_new(ann, "assignment_id", json_integer((json_int_t)a->assignment_id));
+    if (a) {
+        json_object_set_new(ann, "source", json_string("worker"));
+        json_object_set_new(ann, "worker_id", json_integer((json_int_t)a->worker_id));
+        json_object_set_new(ann, "assignment_id", json_integer((json_int_t)a->assignment_id));
+    } else {
+        json_object_set_new(ann, "source", json_string("consensus"));
+    }
     return ann;
 }
 
@@ -619,10 +654,19 @@ static int coco_task(fmt_export *x, const struct fmt_task *t)
             if (put_item(x, coco_annotation(++x->next_id, t->task_id, c + 1, o, &t->answers[i]))) return -1;
         }
     }
+    json_t *objs = json_object_get(t->result.answer, "objects");
+    for (size_t j = 0; j < json_array_size(objs); j++) { /* the consensus, scored by its confidence */
+        json_t *o = json_array_get(objs, j);
+        int c = class_index(classes, json_string_value(json_object_get(o, "class")));
+        if (c < 0) continue;
+        json_t *ann = coco_annotation(++x->next_id, t->task_id, c + 1, o, NULL);
+        if (ann) json_object_set_new(ann, "score", fmt_number(t->result.confidence));
+        if (put_item(x, ann)) return -1;
+    }
     return 0;
 }
 
-/* ---- yolo, voc (ZIP; the first answer of each task) ---- */
+/* ---- yolo, voc (ZIP; the consensus of each task, else its first answer) ---- */
 
 static int yolo_begin(fmt_export *x)
 {
@@ -646,7 +690,7 @@ static int yolo_task(fmt_export *x, const struct fmt_task *t)
     if (need_size(x, t, &W, &H)) return -1;
     image_stem(t, stem, sizeof stem);
     if (zip_open_task(x, "labels", stem, t->task_id, "txt")) return -1;
-    json_t *objs = json_object_get(t->answers[0].answer, "objects");
+    json_t *objs = json_object_get(primary_answer(t), "objects");
     for (size_t i = 0; i < json_array_size(objs); i++) {
         json_t *o = json_array_get(objs, i);
         double x0, y0, x1, y1;
@@ -702,7 +746,7 @@ static int voc_task(fmt_export *x, const struct fmt_task *t)
         putf(x, "</filename>\n  <size>\n    <width>%ld</width>\n    <height>%ld</height>\n    <depth>3</depth>\n"
                 "  </size>\n  <segmented>0</segmented>\n", lround(W), lround(H)))
         return -1;
-    json_t *objs = json_object_get(t->answers[0].answer, "objects");
+    json_t *objs = json_object_get(primary_answer(t), "objects");
     for (size_t i = 0; i < json_array_size(objs); i++) {
         json_t *o = json_array_get(objs, i);
         double x0, y0, x1, y1;
@@ -754,7 +798,7 @@ static int kitti_task(fmt_export *x, const struct fmt_task *t)
     snprintf(id, sizeof id, "%06lld", (long long)t->task_id);
     safe_stem(t->external_id ? t->external_id : id, false, t->task_id, stem, sizeof stem);
     if (zip_open_task(x, "label_2", stem, t->task_id, "txt")) return -1;
-    json_t *objs = json_object_get(t->answers[0].answer, "objects");
+    json_t *objs = json_object_get(primary_answer(t), "objects");
     for (size_t i = 0; i < json_array_size(objs); i++) {
         json_t *o = json_array_get(objs, i);
         json_t *c = json_object_get(o, "center"), *s = json_object_get(o, "size");
@@ -886,6 +930,10 @@ static int conll_task(fmt_export *x, const struct fmt_task *t)
                  (long long)t->answers[i].assignment_id) ||
             conll_doc(x, text, json_object_get(t->answers[i].answer, "spans")))
             return -1;
+    if (t->result.answer && (putf(x, "# task_id=%lld consensus confidence=%.6g\n", (long long)t->task_id,
+                                  t->result.confidence) ||
+                             conll_doc(x, text, json_object_get(t->result.answer, "spans"))))
+        return -1;
     return 0;
 }
 
@@ -916,7 +964,8 @@ static int csv_int(fmt_export *x, long long v, bool present)
 
 static int csv_begin(fmt_export *x)
 {
-    if (x->kind == KIND_TEXT_CLASSIFICATION) return puts_(x, "task_id,external_id,text,worker_id,label,submitted_at\r\n");
+    if (x->kind == KIND_TEXT_CLASSIFICATION)
+        return puts_(x, "task_id,external_id,text,worker_id,label,submitted_at,source,confidence\r\n");
     if (puts_(x, "task_id,external_id,prompt,worker_id,choice,strength,rationale")) return -1;
     json_t *crit = json_object_get(x->schema, "criteria");
     for (int p = 1; p <= CSV_MAX_RESPONSES; p++) {
@@ -927,7 +976,7 @@ static int csv_begin(fmt_export *x)
             if (csv_field(x, col, ",")) return -1;
         }
     }
-    return puts_(x, ",submitted_at\r\n");
+    return puts_(x, ",submitted_at,source,confidence\r\n");
 }
 
 /* The answer columns of a comparison row (empty without an answer). */
@@ -957,7 +1006,7 @@ static int csv_row(fmt_export *x, const struct fmt_task *t, const struct fmt_ans
     bool cls = x->kind == KIND_TEXT_CLASSIFICATION;
     if (putf(x, "%lld", (long long)t->task_id) || csv_field(x, t->external_id ? t->external_id : "", ",") ||
         csv_field(x, sv(json_object_get(t->data, cls ? "text" : "prompt")), ",") ||
-        csv_int(x, a ? (long long)a->worker_id : 0, a != NULL))
+        csv_int(x, a ? (long long)a->worker_id : 0, a != NULL && a->assignment_id))
         return -1;
     json_t *ans = a ? a->answer : NULL;
     if (cls) {
@@ -974,17 +1023,21 @@ static int csv_row(fmt_export *x, const struct fmt_task *t, const struct fmt_ans
         return -1;
     }
     char when[40] = "";
-    if (a) clock_iso8601(a->submitted_at_ms, when, sizeof when);
-    return putf(x, ",%s\r\n", when);
+    if (a && a->assignment_id) clock_iso8601(a->submitted_at_ms, when, sizeof when);
+    if (a && !a->assignment_id) /* the consensus row */
+        return putf(x, ",,consensus,%.6g\r\n", t->result.confidence);
+    return putf(x, ",%s,%s,\r\n", when, a ? "worker" : "");
 }
 
 /* One row per answer; a task without answers gets one row with empty answer columns. */
 static int csv_task(fmt_export *x, const struct fmt_task *t)
 {
-    if (!t->n_answers) return csv_row(x, t, NULL);
+    if (!t->n_answers && !t->result.answer) return csv_row(x, t, NULL);
     for (size_t i = 0; i < t->n_answers; i++)
         if (csv_row(x, t, &t->answers[i])) return -1;
-    return 0;
+    if (!t->result.answer) return 0;
+    struct fmt_answer consensus = {.answer = t->result.answer}; /* assignment_id 0 marks it */
+    return csv_row(x, t, &consensus);
 }
 
 /* ---- the table ---- */

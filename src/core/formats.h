@@ -16,7 +16,18 @@ struct fmt_sink {
 
 struct fmt_answer {
     int64_t assignment_id, worker_id, submitted_at_ms;
+    json_t *answer; /* borrowed: the current version */
+    const char *review_state; /* none, pending, accepted, fixed (rejected answers are never exported); may be NULL */
+    int64_t answer_version;
+};
+
+/* A task's aggregated answer, NULL result when there is none yet. */
+struct fmt_result {
     json_t *answer; /* borrowed */
+    const char *method;
+    double confidence;
+    int64_t version;
+    int final;
 };
 
 /* One task and its submitted answers (oldest first), all borrowed for the call. */
@@ -28,6 +39,7 @@ struct fmt_task {
     json_t *predictions;     /* NULL when absent */
     const struct fmt_answer *answers;
     size_t n_answers;
+    struct fmt_result result;
 };
 
 struct fmt_options {

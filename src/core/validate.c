@@ -128,7 +128,7 @@ bool json_only_keys(json_t *obj, const char *const *allowed, const char *prefix,
 bool validate_project_input(json_t *body, struct project_input *p, struct verr *e)
 {
     static const char *const keys[] = {"name", "instructions", "kind", "schema", "labels", "reward_micros",
-                                       "currency", "estimated_seconds", "overlap", "lease_seconds", NULL};
+                                       "currency", "estimated_seconds", "overlap", "lease_seconds", "quality", NULL};
     const char *kind;
     if (!json_is_object(body)) return fail(e, "", "the body must be a JSON object%s", "");
     if (!json_only_keys(body, keys, "", e)) return false;
@@ -187,25 +187,42 @@ bool task_line_parse(const char *line, size_t len, json_t **root, struct verr *e
     return true;
 }
 
-bool task_line_check(enum project_kind kind, json_t *schema, json_t *root, json_t **data, const char **external_id,
-                     json_t **predictions, struct verr *e)
+bool task_line_check(enum project_kind kind, json_t *schema, json_t *root, struct task_line *t, struct verr *e)
 {
-    static const char *const keys[] = {"data", "external_id", "predictions", NULL};
+    static const char *const keys[] = {"data", "external_id", "predictions", "gold", "priority", NULL};
+    memset(t, 0, sizeof *t);
     if (!json_only_keys(root, keys, "", e)) return false;
     json_t *d = json_object_get(root, "data");
     if (!d) return fail(e, "/data", "data is required%s", "");
     if (!task_data_check(kind, schema, d, e)) return false;
     json_t *x = json_object_get(root, "external_id");
-    *external_id = NULL;
     if (x && !json_is_null(x)) {
         if (!json_is_string(x) || json_string_length(x) < 1 || json_string_length(x) > 200 ||
             strlen(json_string_value(x)) != json_string_length(x))
             return fail(e, "/external_id", "external_id must be a string of 1 to 200 bytes%s", "");
-        *external_id = json_string_value(x);
+        t->external_id = json_string_value(x);
     }
     json_t *pred = json_object_get(root, "predictions");
-    *predictions = pred && !json_is_null(pred) ? pred : NULL;
-    if (*predictions && !answer_check(kind, schema, d, *predictions, "/predictions", e)) return false;
-    *data = d;
+    t->predictions = pred && !json_is_null(pred) ? pred : NULL;
+    if (t->predictions && !answer_check(kind, schema, d, t->predictions, "/predictions", e)) return false;
+    if (!json_opt_int(root, "priority", -1000, 1000, 0, &t->priority, e)) return false;
+    json_t *g = json_object_get(root, "gold");
+    if (g && !json_is_null(g)) {
+        static const char *const gkeys[] = {"answer", "explanation", "qualification", NULL};
+        if (!json_is_object(g)) return fail(e, "/gold", "gold must be an object {answer, explanation, qualification}%s", "");
+        if (!json_only_keys(g, gkeys, "/gold", e)) return false;
+        json_t *ans = json_object_get(g, "answer");
+        if (!json_is_object(ans)) return fail(e, "/gold/answer", "/gold/answer must be the expected answer (an object)%s", "");
+        if (!answer_check(kind, schema, d, ans, "/gold/answer", e)) return false;
+        if (!json_opt_string(g, "explanation", 2000, NULL, &t->gold_explanation, e)) {
+            snprintf(e->field, sizeof e->field, "/gold/explanation");
+            return false;
+        }
+        json_t *q = json_object_get(g, "qualification");
+        if (q && !json_is_boolean(q)) return fail(e, "/gold/qualification", "/gold/qualification must be true or false%s", "");
+        t->gold_answer = ans;
+        t->gold = json_is_true(q) ? 2 : 1;
+    }
+    t->data = d;
     return true;
 }

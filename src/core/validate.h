@@ -45,12 +45,17 @@ bool validate_project_input(json_t *body, struct project_input *p, struct verr *
 char *project_schema_json(const struct project_input *p);
 
 /* NDJSON import: one line parsed (*root, released by the caller, also on failure) … */
-#define TASK_LINE_KEYS "data, external_id, predictions"
+#define TASK_LINE_KEYS "data, external_id, predictions, gold, priority"
 #define TASK_TEXT_MAX_CHARS 100000
 bool task_line_parse(const char *line, size_t len, json_t **root, struct verr *e);
-/* … then checked for the project's kind. *data, *external_id (NULL when absent) and *predictions
- * (NULL when absent) are borrowed from root. */
-bool task_line_check(enum project_kind kind, json_t *schema, json_t *root, json_t **data, const char **external_id,
-                     json_t **predictions, struct verr *e);
+/* … then checked for the project's kind. Everything in t is borrowed from root; absent members are
+ * NULL / 0. A line may carry "gold": {"answer": <an answer>, "explanation": "…", "qualification": bool}
+ * (gold 1, or 2 for a qualification-test task) and "priority" (-1000…1000, higher first). */
+struct task_line {
+    json_t *data, *predictions, *gold_answer;
+    const char *external_id, *gold_explanation;
+    int64_t gold, priority;
+};
+bool task_line_check(enum project_kind kind, json_t *schema, json_t *root, struct task_line *t, struct verr *e);
 
 #endif

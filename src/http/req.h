@@ -29,6 +29,8 @@ struct server_config {
     int threads, hash_threads;
     int login_max_failures, login_max_failures_ip;
     int64_t login_window_ms, session_ttl_ms;
+    unsigned char secret_key[32]; /* util/secret_key.h */
+    int64_t callback_unit_ms;     /* retry backoff unit; 1000 in production, smaller in tests */
 };
 
 typedef struct req req;

@@ -41,11 +41,15 @@ db_rc store_lease_expire(db *d, int64_t project_id, int64_t now)
 }
 
 db_rc store_lease_claim(db *d, arena *a, int64_t project_id, int64_t worker_id, const char *lease_hash,
-                        int64_t now, int64_t expires_at, struct claim *c)
+                        int64_t now, int64_t expires_at, int64_t gold, int64_t attempt, struct claim *c)
 {
-    db_stmt *s = db_q(d, Q_LEASE_CANDIDATE);
+    db_stmt *s = db_q(d, gold ? Q_LEASE_CANDIDATE_GOLD : Q_LEASE_CANDIDATE);
     db_bind_i64(s, 1, project_id);
     db_bind_i64(s, 2, worker_id);
+    if (gold) {
+        db_bind_i64(s, 3, gold);
+        db_bind_i64(s, 4, attempt);
+    }
     db_rc rc = db_step(s);
     if (rc != DB_ROW) return rc;
     c->task_id = db_col_i64(s, 0);
@@ -58,6 +62,7 @@ db_rc store_lease_claim(db *d, arena *a, int64_t project_id, int64_t worker_id, 
     db_bind_text(s, 4, lease_hash);
     db_bind_i64(s, 5, now);
     db_bind_i64(s, 6, expires_at);
+    db_bind_i64(s, 7, attempt);
     rc = db_step(s);
     if (rc != DB_ROW) return rc == DB_DONE ? DB_ERROR : rc;
     c->assignment_id = db_col_i64(s, 0);
@@ -94,6 +99,16 @@ db_rc store_assignment_get(db *d, arena *a, int64_t id, struct assignment *out)
     out->schema_json = dup_col(a, s, 8);
     out->kind = dup_col(a, s, 9);
     out->data_json = dup_col(a, s, 10);
+    out->gold = db_col_i64(s, 11);
+    out->gold_answer_json = dup_col(a, s, 12);
+    out->gold_explanation = dup_col(a, s, 13);
+    out->attempt = db_col_i64(s, 14);
+    out->leased_at = db_col_i64(s, 15);
+    out->review_state = dup_col(a, s, 16);
+    out->answer_version = db_col_i64(s, 17);
+    out->answer_json = dup_col(a, s, 18);
+    out->gold_score_ppm = db_col_null(s, 19) ? -1 : db_col_i64(s, 19);
+    out->original_answer_json = dup_col(a, s, 20);
     return DB_ROW;
 }
 
@@ -114,6 +129,7 @@ db_rc store_assignment_submit(db *d, const struct assignment *as, const char *le
     int64_t submitted, overlap;
     rc = task_counts_add(d, as->task_id, -1, +1, &submitted, &overlap);
     if (rc != DB_OK) return rc;
+    if (as->gold) return DB_OK; /* gold answers are not deliverables: the project's counts skip them */
     s = db_q(d, Q_PROJECT_COUNT_ANSWER);
     db_bind_i64(s, 1, as->project_id);
     db_bind_i64(s, 2, submitted == 1 ? 1 : 0);

@@ -27,6 +27,9 @@ static void read_project(arena *a, db_stmt *s, struct project *p)
     p->answer_count = db_col_i64(s, 15);
     p->created_at = db_col_i64(s, 16);
     p->updated_at = db_col_i64(s, 17);
+    p->quality_json = dup_col(a, s, 18);
+    p->callback_url = dup_col(a, s, 19);
+    p->callback_allow_private = db_col_i64(s, 20) != 0;
 }
 
 db_rc store_project_insert(db *d, const struct project *p, int64_t now, int64_t *id_out)
@@ -43,6 +46,7 @@ db_rc store_project_insert(db *d, const struct project *p, int64_t now, int64_t 
     db_bind_i64(s, 9, p->overlap);
     db_bind_i64(s, 10, p->lease_seconds);
     db_bind_i64(s, 11, now);
+    db_bind_text(s, 12, p->quality_json ? p->quality_json : "{}");
     db_rc rc = db_step(s);
     if (rc == DB_ROW) *id_out = db_col_i64(s, 0);
     return rc == DB_ROW ? DB_OK : rc;
@@ -93,16 +97,19 @@ db_rc store_project_add_tasks(db *d, int64_t id, int64_t n, int64_t now)
     return db_run(s);
 }
 
-db_rc store_task_insert(db *d, int64_t project_id, const char *external_id, const char *data_json,
-                        const char *predictions_json, int64_t overlap, int64_t now, int64_t *id_out)
+db_rc store_task_insert(db *d, const struct task_row *t, int64_t now, int64_t *id_out)
 {
     db_stmt *s = db_q(d, Q_TASK_INSERT);
-    db_bind_i64(s, 1, project_id);
-    db_bind_text(s, 2, external_id);
-    db_bind_text(s, 3, data_json);
-    db_bind_i64(s, 4, overlap);
+    db_bind_i64(s, 1, t->project_id);
+    db_bind_text(s, 2, t->external_id);
+    db_bind_text(s, 3, t->data_json);
+    db_bind_i64(s, 4, t->overlap);
     db_bind_i64(s, 5, now);
-    db_bind_text(s, 6, predictions_json);
+    db_bind_text(s, 6, t->predictions_json);
+    db_bind_i64(s, 7, t->gold);
+    db_bind_text(s, 8, t->gold_answer_json);
+    db_bind_text(s, 9, t->gold_explanation);
+    db_bind_i64(s, 10, t->priority);
     db_rc rc = db_step(s);
     if (rc != DB_ROW) return rc == DB_DONE ? DB_ERROR : rc;
     if (id_out) *id_out = db_col_i64(s, 0);
@@ -135,6 +142,11 @@ db_rc store_export_tasks(db *d, arena *a, int64_t project_id, int64_t after_id, 
         t->external_id = dup_col(a, s, 1);
         t->data_json = dup_col(a, s, 2);
         t->predictions_json = dup_col(a, s, 3);
+        t->result_json = dup_col(a, s, 4);
+        t->result_method = dup_col(a, s, 5);
+        t->result_confidence_ppm = db_col_null(s, 6) ? -1 : db_col_i64(s, 6);
+        t->result_version = db_col_i64(s, 7);
+        t->result_final = db_col_i64(s, 8) != 0;
     }
     return rc == DB_ROW ? DB_DONE : rc;
 }
@@ -164,6 +176,8 @@ db_rc store_export_answers(db *d, arena *a, int64_t project_id, int64_t first_ta
         e->worker_id = db_col_i64(s, 2);
         e->answer_json = dup_col(a, s, 3);
         e->submitted_at = db_col_i64(s, 4);
+        e->review_state = dup_col(a, s, 5);
+        e->answer_version = db_col_i64(s, 6);
     }
     return rc;
 }
@@ -183,4 +197,13 @@ db_rc store_reviewer_is(db *d, int64_t project_id, int64_t user_id)
     db_bind_i64(s, 1, project_id);
     db_bind_i64(s, 2, user_id);
     return db_step(s);
+}
+
+db_rc store_project_set_quality(db *d, int64_t id, const char *quality_json, int64_t now)
+{
+    db_stmt *s = db_q(d, Q_PROJECT_SET_QUALITY);
+    db_bind_i64(s, 1, id);
+    db_bind_text(s, 2, quality_json);
+    db_bind_i64(s, 3, now);
+    return db_run(s);
 }

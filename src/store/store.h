@@ -6,6 +6,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
+#include "core/quality.h"
 #include "store/db.h"
 #include "util/arena.h"
 
@@ -79,7 +82,9 @@ db_rc store_throttle_clear(db *d, const char *scope);
 struct project {
     int64_t id, owner_id, reward_micros, estimated_seconds, overlap, lease_seconds;
     int64_t task_count, tasks_started, tasks_complete, answer_count, created_at, updated_at;
-    const char *name, *instructions, *kind, *schema_json, *currency, *status;
+    const char *name, *instructions, *kind, *schema_json, *currency, *status, *quality_json;
+    const char *callback_url; /* "" when none */
+    bool callback_allow_private;
 };
 db_rc store_project_insert(db *d, const struct project *p, int64_t now, int64_t *id_out);
 db_rc store_project_get(db *d, arena *a, int64_t id, bool for_update, struct project *p);
@@ -92,9 +97,15 @@ db_rc store_reviewer_is(db *d, int64_t project_id, int64_t user_id); /* DB_ROW w
 db_rc store_reviewer_list(db *d, arena *a, int64_t project_id, struct user **items, int *n);
 db_rc store_project_set_status(db *d, int64_t id, const char *status, int64_t now);
 db_rc store_project_add_tasks(db *d, int64_t id, int64_t n, int64_t now);
-/* predictions_json may be NULL; *id_out receives the new task's id (may be NULL). */
-db_rc store_task_insert(db *d, int64_t project_id, const char *external_id, const char *data_json,
-                        const char *predictions_json, int64_t overlap, int64_t now, int64_t *id_out);
+/* A task to insert. gold: 0 normal, 1 gold, 2 qualification (then gold_answer_json is set).
+ * external_id, predictions_json, gold_answer_json and gold_explanation may be NULL. */
+struct task_row {
+    int64_t project_id, overlap, gold, priority;
+    const char *external_id, *data_json, *predictions_json, *gold_answer_json, *gold_explanation;
+};
+/* *id_out receives the new task's id (may be NULL). */
+db_rc store_task_insert(db *d, const struct task_row *t, int64_t now, int64_t *id_out);
+db_rc store_project_set_quality(db *d, int64_t id, const char *quality_json, int64_t now);
 db_rc store_project_leases_active(db *d, int64_t project_id, int64_t now, int64_t *out);
 
 struct export_task {
@@ -102,10 +113,15 @@ struct export_task {
     const char *external_id; /* NULL when absent */
     const char *data_json;
     const char *predictions_json; /* NULL when absent */
+    const char *result_json, *result_method; /* NULL until answers arrive */
+    int64_t result_confidence_ppm, result_version; /* -1 / 0 without a result */
+    bool result_final;
 };
 struct export_answer {
     int64_t task_id, assignment_id, worker_id, submitted_at;
-    const char *answer_json;
+    const char *answer_json; /* the current version */
+    const char *review_state;
+    int64_t answer_version;
 };
 db_rc store_export_tasks(db *d, arena *a, int64_t project_id, int64_t after_id, int limit,
                          struct export_task **items, int *n);
@@ -119,17 +135,67 @@ struct claim {
     const char *external_id, *data_json, *predictions_json;
 };
 /* DB_ROW with *c filled, or DB_DONE when no task is available to this worker. */
+/* gold 0 takes the next normal task (closest to completion, then priority); 1 a gold task and 2 a
+ * qualification task the worker has not had in this attempt. */
 db_rc store_lease_claim(db *d, arena *a, int64_t project_id, int64_t worker_id, const char *lease_hash,
-                        int64_t now, int64_t expires_at, struct claim *c);
+                        int64_t now, int64_t expires_at, int64_t gold, int64_t attempt, struct claim *c);
 struct assignment {
-    int64_t id, task_id, project_id, worker_id, expires_at, submitted_at;
+    int64_t id, task_id, project_id, worker_id, expires_at, submitted_at, leased_at;
+    int64_t gold, attempt, answer_version, gold_score_ppm; /* gold_score_ppm -1: not scored */
     const char *state, *idempotency_key, *schema_json, *kind, *data_json;
+    const char *gold_answer_json, *gold_explanation, *review_state;
+    const char *answer_json, *original_answer_json; /* the current version; the worker's own */
 };
 db_rc store_assignment_get(db *d, arena *a, int64_t id, struct assignment *out);
 /* DB_OK when the lease was live and the answer stored, DB_DONE when the lease was lost. */
 db_rc store_assignment_submit(db *d, const struct assignment *as, const char *lease_hash,
                               const char *answer_json, const char *idem_key, int64_t now);
 db_rc store_assignment_release(db *d, const struct assignment *as, const char *lease_hash, int64_t now);
+
+/* Generic statement helpers for the quality tables. An argument is text when .text is set, NULL when
+ * .null, else the integer .i. cols name each result column as "T:name" where T is i (integer),
+ * b (boolean), p (ppm → fraction, negative → null), t (time), T (time, 0 → null), j (JSON text),
+ * s (string); "-" skips a column. NULL columns become null. */
+struct sql_arg {
+    int64_t i;
+    const char *text;
+    bool null;
+};
+db_rc store_rows_json(db *d, query_id q, const struct sql_arg *args, int nargs, const char *const *cols, json_t **out);
+db_rc store_exec_args(db *d, query_id q, const struct sql_arg *args, int nargs, int64_t *changes);
+/* The first row's first ncols integer columns (NULL → -1); DB_ROW, or DB_DONE when no row. */
+db_rc store_row_i64(db *d, query_id q, const struct sql_arg *args, int nargs, int64_t *cols, int ncols);
+
+/* quality control */
+db_rc store_worker_feed_counts(db *d, int64_t worker_id, int64_t project_id, int64_t *gold, int64_t *normal);
+db_rc store_skill_value(db *d, int64_t user_id, const char *skill, int64_t *value); /* -1 when unset */
+db_rc store_skill_set(db *d, int64_t user_id, const char *skill, int64_t value, const char *source, int64_t by,
+                      int64_t now);
+struct qualification {
+    int64_t attempt, score_ppm, started_at, decided_at; /* score -1 / decided 0 until decided */
+    const char *state; /* in_progress, passed, failed */
+};
+db_rc store_qualification_get(db *d, arena *a, int64_t project_id, int64_t worker_id, struct qualification *q);
+db_rc store_qualification_start(db *d, int64_t project_id, int64_t worker_id, int64_t attempt, int64_t now);
+db_rc store_qualification_decide(db *d, int64_t project_id, int64_t worker_id, const char *state, int64_t score_ppm,
+                                 int64_t now);
+struct result_answer {
+    int64_t assignment_id, worker_id, weight_ppm, gold_answered, gold_score_ppm_sum;
+    const char *answer_json;
+};
+/* The answers that count for a task's result (submitted, not rejected; current versions). */
+db_rc store_task_answers_for_result(db *d, arena *a, int64_t task_id, struct result_answer **items, int *n);
+db_rc store_task_result_set(db *d, int64_t task_id, const char *result_json, const char *method, int64_t conf_ppm,
+                            bool final, int64_t now, int64_t *version);
+/* What quality rules read: the last gold_window gold answers and claim_window claims. */
+db_rc store_worker_record(db *d, int64_t project_id, int64_t worker_id, int64_t gold_window, int64_t claim_window,
+                          struct worker_record *w);
+struct review_decision {
+    int64_t assignment_id, project_id, reviewer_id, new_version;
+    const char *decision, *state, *reason_code, *note, *fixed_answer_json; /* fixed: only for "fix" */
+};
+/* DB_OK with *review_id, or DB_DONE when the assignment was decided already. */
+db_rc store_review_decide(db *d, const struct review_decision *r, int64_t now, int64_t *review_id);
 
 /* media */
 struct media_info {

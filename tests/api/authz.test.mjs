@@ -33,7 +33,7 @@ before(async () => {
   users.anonymous = { token: undefined };
 
   const rt = users.requester.token;
-  fx.published = await makeProject(srv, rt, { tasks: 10, publish: true, overlap: 1 });
+  fx.published = await makeProject(srv, rt, { tasks: 20, publish: true, overlap: 1 });
   fx.draft = await makeProject(srv, rt, { tasks: 1 });
   const key = await srv.api('POST', '/api/v1/api-keys', { token: rt, body: { name: 'fixture' } });
   assert.equal(key.status, 201, key.text);
@@ -50,11 +50,22 @@ before(async () => {
   const c = await srv.api('POST', `/api/v1/projects/${fx.published.id}/claim`, { token: users.worker.token });
   assert.equal(c.status, 200, c.text);
   fx.claim = c.json;
+  fx.submitted = await newSubmitted();
 });
 
 after(async () => {
   await srv?.stop();
 });
+
+/** A claim the worker submits at once: something to review and a history to read. */
+async function newSubmitted() {
+  const c = await newClaim();
+  const s = await srv.api('POST', `/api/v1/assignments/${c.assignment_id}/submit`, {
+    token: users.worker.token, body: { lease_token: c.lease_token, answer: { label: 'positive' } },
+  });
+  assert.equal(s.status, 200, `fixture submit: ${s.text}`);
+  return s.json;
+}
 
 const newClaim = async () => {
   const c = await srv.api('POST', `/api/v1/projects/${fx.published.id}/claim`, { token: users.worker.token });
@@ -191,6 +202,90 @@ const MATRIX = [
     },
   },
   {
+    route: 'GET /api/v1/quality-rules', public: true, allow: Object.fromEntries(ROLES.map((r) => [r, 200])),
+    prepare: () => ({ path: '/api/v1/quality-rules' }),
+  },
+  {
+    route: 'PUT /api/v1/projects/{id}/quality', allow: { requester: 200, other_requester: 404 },
+    prepare: () => ({ path: `/api/v1/projects/${fx.draft.id}/quality`, body: { review: { mode: 'all' } } }),
+  },
+  {
+    // A reviewer sees a project's results and queue only once assigned to it.
+    route: 'GET /api/v1/projects/{id}/results', allow: { requester: 200, admin: 200, other_requester: 404, reviewer: 404 },
+    prepare: () => ({ path: `/api/v1/projects/${fx.published.id}/results` }),
+  },
+  {
+    route: 'GET /api/v1/projects/{id}/review/next', allow: { requester: 204, admin: 204, other_requester: 404, reviewer: 404 },
+    prepare: () => ({ path: `/api/v1/projects/${fx.published.id}/review/next` }),
+  },
+  {
+    route: 'GET /api/v1/projects/{id}/workers', allow: { requester: 200, admin: 200, other_requester: 404 },
+    prepare: () => ({ path: `/api/v1/projects/${fx.published.id}/workers` }),
+  },
+  {
+    route: 'POST /api/v1/assignments/{id}/review', allow: { requester: 200, admin: 200, other_requester: 404, reviewer: 404 },
+    prepare: async (role) => {
+      const a = role === 'requester' || role === 'admin' ? await newSubmitted() : fx.submitted;
+      return { path: `/api/v1/assignments/${a.assignment_id}/review`, body: { decision: 'accept' } };
+    },
+  },
+  {
+    route: 'GET /api/v1/assignments/{id}/history',
+    allow: { worker: 200, requester: 200, admin: 200, other_requester: 404, reviewer: 404 },
+    prepare: () => ({ path: `/api/v1/assignments/${fx.submitted.assignment_id}/history` }),
+  },
+  {
+    route: 'POST /api/v1/projects/{id}/aggregate', allow: { requester: 200, admin: 200, other_requester: 404 },
+    prepare: () => ({ path: `/api/v1/projects/${fx.published.id}/aggregate`, body: { method: 'ds' } }),
+  },
+  {
+    route: 'GET /api/v1/projects/{id}/agreement', allow: { requester: 200, admin: 200, other_requester: 404 },
+    prepare: () => ({ path: `/api/v1/projects/${fx.published.id}/agreement` }),
+  },
+  {
+    route: 'GET /api/v1/projects/{id}/quality-events', allow: { requester: 200, admin: 200, other_requester: 404 },
+    prepare: () => ({ path: `/api/v1/projects/${fx.published.id}/quality-events` }),
+  },
+  {
+    // No event 999999: the owner and an admin pass the role check and get 404 like everyone allowed.
+    route: 'POST /api/v1/quality-events/{id}/decide', allow: { requester: 404, admin: 404, other_requester: 404 },
+    prepare: () => ({ path: '/api/v1/quality-events/999999/decide', body: { decision: 'dismiss' } }),
+  },
+  {
+    // The worker never took the fixture project's (absent) test: 422 for those allowed, 404 for others.
+    route: 'POST /api/v1/projects/{id}/qualification/retake', allow: { requester: 422, admin: 422, other_requester: 404 },
+    prepare: () => ({ path: `/api/v1/projects/${fx.published.id}/qualification/retake`, body: { worker_id: users.worker.id } }),
+  },
+  {
+    // The owner sets the URL; an admin may only allow private addresses (a URL from an admin is refused).
+    route: 'PUT /api/v1/projects/{id}/callback', allow: { requester: 200, admin: 200, other_requester: 404 },
+    prepare: (role) => ({
+      path: `/api/v1/projects/${fx.draft.id}/callback`,
+      body: role === 'admin' ? { allow_private: false } : { url: 'https://example.org/hook' },
+    }),
+  },
+  {
+    route: 'GET /api/v1/tasks/{id}/callbacks', allow: { requester: 200, admin: 200, other_requester: 404 },
+    prepare: () => ({ path: `/api/v1/tasks/${fx.submitted.task_id}/callbacks` }),
+  },
+  {
+    // The fixture project has no callback URL: the owner is told so (409), others do not see the task.
+    route: 'POST /api/v1/tasks/{id}/callbacks/resend', allow: { requester: 409, admin: 409, other_requester: 404 },
+    prepare: () => ({ path: `/api/v1/tasks/${fx.submitted.task_id}/callbacks/resend` }),
+  },
+  {
+    route: 'GET /api/v1/me/quality', allow: { worker: 200 },
+    prepare: () => ({ path: '/api/v1/me/quality' }),
+  },
+  {
+    route: 'GET /api/v1/me/reviews', allow: { worker: 200 },
+    prepare: () => ({ path: '/api/v1/me/reviews' }),
+  },
+  {
+    route: 'PUT /api/v1/users/{id}/skills', allow: { admin: 200 },
+    prepare: () => ({ path: `/api/v1/users/${users.worker.id}/skills`, body: { skill: 'translation', value: 70 } }),
+  },
+  {
     route: 'POST /api/v1/users', allow: { admin: 201 },
     prepare: () => ({
       path: '/api/v1/users',
@@ -251,9 +346,10 @@ test('the roles of `fairlabel routes` agree with the matrix', async () => {
     const [m, p] = row.route.split(' ');
     const route = table.find((r) => r.method.toUpperCase() === m && normalisePattern(r.pattern) === normalisePattern(p));
     if (!route) continue; // reported by the coverage test
-    // A role may use the route when its cell succeeds or only fails because the object is someone else's (404).
+    // A role may use the route when its cell succeeds, or fails only because the object is someone else's or
+    // missing (404), not in a state that allows the action (409) or the body does not fit (422).
     const allowed = row.public ? ['public'] : [...new Set(Object.entries(row.allow)
-      .filter(([, status]) => status < 300 || status === 404)
+      .filter(([, status]) => status < 300 || status === 404 || status === 409 || status === 422)
       .map(([role]) => (role === 'other_requester' ? 'requester' : role)))].sort();
     assert.deepEqual([...route.roles].sort(), allowed, `roles of ${row.route}`);
   }

@@ -116,6 +116,10 @@ test('spans: Label Studio in with predictions, conll and jsonl (prediction diff)
   assert.match(conll, /Zoë\s.*B-PER/);
   assert.match(conll, /Paris\s.*B-LOC/);
   assert.match(conll, /lives\s.*\bO\b/);
+  // each worker's document, then the consensus (token vote) with its confidence
+  assert.match(conll, /^# task_id=\d+ assignment_id=\d+$/m);
+  assert.match(conll, /^# task_id=\d+ consensus confidence=1$/m);
+  assert.equal(conll.match(/Paris\s.*B-LOC/g).length, 2);
 
   // Round trip: our Label Studio export imports into a fresh project with the same text and spans.
   const ls = (await exportRaw(id, 'label_studio')).body.toString();

@@ -165,7 +165,7 @@ test('real replies fit the documented responses', async (t) => {
   await call('POST', '/api/v1/auth/register', { body: wBody });
   await call('POST', '/api/v1/auth/register', { body: { ...wBody, country: 'Nigeria' } });
   const wt = (await call('POST', '/api/v1/auth/login', { body: { email: wBody.email, password: wBody.password } })).json.token;
-  await call('GET', '/api/v1/me', { token: wt });
+  const wId = (await call('GET', '/api/v1/me', { token: wt })).json.id;
   await call('GET', '/api/v1/me');
   await call('GET', '/api/v1/users', { token: wt });
 
@@ -236,10 +236,12 @@ test('real replies fit the documented responses', async (t) => {
       { preference: { choice: 'tie', strength: 4 }, ratings: { a: { helpfulness: 4 }, b: { helpfulness: 4 } }, rationale: 'Both are fine.' }],
     free_text: [{ min_chars: 1, max_chars: 50 }, { data: { text: 'Transcribe: HELLO' } }, { text: 'HELLO' }],
   };
+  const kindProjects = {};
   for (const [kind, [schema, task, answer]] of Object.entries(kinds)) {
     const created = await call('POST', '/api/v1/projects', { token: rt, body: { name: kind, kind, schema, reward_micros: 1, currency: 'EUR', estimated_seconds: 5, overlap: 1 } });
     assert.equal(created.status, 201, `${kind}: ${created.text}`);
     const kp = created.json;
+    kindProjects[kind] = kp;
     const imp = await call('POST', `/api/v1/projects/${kp.id}/tasks`, { token: rt, body: ndjson([task]), headers: ndj });
     assert.equal(imp.status, 201, `${kind}: ${imp.text}`);
     await call('POST', `/api/v1/projects/${kp.id}/publish`, { token: rt });
@@ -254,6 +256,173 @@ test('real replies fit the documented responses', async (t) => {
     await call('GET', `/api/v1/projects/${kp.id}`, { token: rt });
   }
   await call('POST', '/api/v1/projects', { token: rt, body: { name: 'OA', kind: 'text_spans', labels: ['a', 'b'], reward_micros: 1, currency: 'EUR', estimated_seconds: 5, overlap: 1 } });
+
+  // Quality control: settings, gold and qualification tasks, review, results, the worker's own views, skills.
+  const revBody = { email: 'oa-rev@test.example', password: 'reviewer-pw', display_name: 'Rev', role: 'reviewer', country: 'DE' };
+  const revId = (await call('POST', '/api/v1/users', { token: at, body: revBody })).json.id;
+  const vt = (await call('POST', '/api/v1/auth/login', { body: { email: revBody.email, password: revBody.password } })).json.token;
+  await call('GET', '/api/v1/quality-rules');
+  const quality = {
+    gold: { first: 1, percent: 10 }, review: { mode: 'all' }, qualification: { pass_mark: 0.5, skill: 'oa-skill' },
+    rules: [{ id: 'gold-low', reads: 'gold_accuracy', window: 1, threshold: 0.5, action: 'flag_for_review' }],
+  };
+  const qBody = { name: 'OA quality', kind: 'text_classification', labels: ['a', 'b'], reward_micros: 1000, currency: 'EUR', estimated_seconds: 5, overlap: 1 };
+  const qpr = await call('POST', '/api/v1/projects', { token: rt, body: { ...qBody, quality } });
+  assert.equal(qpr.status, 201, qpr.text);
+  const qp = qpr.json;
+  assert.equal((await call('POST', '/api/v1/projects', { token: rt, body: { ...qBody, quality: { gold: { percent: 80 } } } })).status, 422);
+  const put = await call('PUT', `/api/v1/projects/${qp.id}/quality`, { token: rt, body: { ...qp.quality, max_overlap: 2 } });
+  assert.equal(put.status, 200, put.text);
+  assert.equal((await call('PUT', `/api/v1/projects/${qp.id}/quality`, { token: rt, body: { review: { mode: 'sometimes' } } })).status, 422);
+  assert.equal((await call('PUT', `/api/v1/projects/${qp.id}/quality`, { token: rt, body: '{"gold":', headers: json })).status, 400);
+  assert.equal((await call('PUT', `/api/v1/projects/${p.id + 1000}/quality`, { token: rt, body: {} })).status, 404);
+  assert.equal((await call('PUT', `/api/v1/projects/${qp.id}/quality`, { token: wt, body: {} })).status, 403);
+  const qimp = await call('POST', `/api/v1/projects/${qp.id}/tasks`, {
+    token: rt, headers: ndj, body: ndjson([
+      { data: { text: 'test 1' }, external_id: 'q1', gold: { answer: { label: 'a' }, qualification: true } },
+      { data: { text: 'gold 1' }, external_id: 'g1', gold: { answer: { label: 'b' }, explanation: 'It is b.' } },
+      { data: { text: 'work 1' }, external_id: 'n1', priority: 5 },
+      { data: { text: 'work 2' }, external_id: 'n2' },
+    ]),
+  });
+  assert.equal(qimp.status, 201, qimp.text);
+  assert.equal(qimp.json.gold, 2);
+  await call('POST', `/api/v1/projects/${qp.id}/publish`, { token: rt });
+  await call('GET', `/api/v1/projects/${qp.id}`, { token: rt });
+  // the qualification test (passed), a gold task (missed: the rule flags it), then work that waits for review
+  const qc = (await call('POST', `/api/v1/projects/${qp.id}/claim`, { token: wt })).json;
+  assert.equal(qc.stage, 'qualification');
+  await call('POST', `/api/v1/assignments/${qc.assignment_id}/submit`, { token: wt, body: { lease_token: qc.lease_token, answer: { label: 'a' } } });
+  const gc = (await call('POST', `/api/v1/projects/${qp.id}/claim`, { token: wt })).json;
+  assert.equal(gc.stage, 'work');
+  assert.equal(gc.task.external_id, 'g1');
+  await call('POST', `/api/v1/assignments/${gc.assignment_id}/submit`, { token: wt, body: { lease_token: gc.lease_token, answer: { label: 'a' } } });
+  const nc = (await call('POST', `/api/v1/projects/${qp.id}/claim`, { token: wt })).json;
+  assert.equal(nc.task.external_id, 'n1', 'the higher priority first');
+  await call('POST', `/api/v1/assignments/${nc.assignment_id}/submit`, { token: wt, body: { lease_token: nc.lease_token, answer: { label: 'a' } } });
+  assert.equal((await call('GET', `/api/v1/assignments/${nc.assignment_id}/history`, { token: wt })).status, 200);
+  assert.equal((await call('GET', `/api/v1/assignments/${nc.assignment_id}/history`, { token: vt })).status, 404);
+  assert.equal((await call('GET', `/api/v1/projects/${qp.id}/review/next`, { token: vt })).status, 404);
+  await call('POST', `/api/v1/projects/${qp.id}/reviewers`, { token: rt, body: { user_id: revId } });
+  const next = await call('GET', `/api/v1/projects/${qp.id}/review/next`, { token: vt });
+  assert.equal(next.status, 200, next.text);
+  assert.equal(next.json.assignment_id, nc.assignment_id);
+  const review = `/api/v1/assignments/${nc.assignment_id}/review`;
+  const noReason = await call('POST', review, { token: vt, body: { decision: 'reject', note: 'wrong' } });
+  assert.equal(noReason.status, 422);
+  assert.equal(noReason.json.field, '/reason_code');
+  assert.equal((await call('POST', review, { token: vt, body: '{"decision":', headers: json })).status, 400);
+  assert.equal((await call('POST', `/api/v1/assignments/${gc.assignment_id}/review`, { token: vt, body: { decision: 'accept' } })).status, 409);
+  assert.equal((await call('POST', `/api/v1/assignments/${nc.assignment_id + 1000}/review`, { token: vt, body: { decision: 'accept' } })).status, 404);
+  assert.equal((await call('POST', review, { token: wt, body: { decision: 'accept' } })).status, 403);
+  const fix = await call('POST', review, { token: vt, body: { decision: 'fix', answer: { label: 'b' }, note: 'It is b.' } });
+  assert.equal(fix.status, 200, fix.text);
+  assert.equal((await call('POST', review, { token: vt, body: { decision: 'accept' } })).status, 409);
+  assert.equal((await call('GET', `/api/v1/projects/${qp.id}/review/next`, { token: vt })).status, 204);
+  const hist = await call('GET', `/api/v1/assignments/${nc.assignment_id}/history`, { token: rt });
+  assert.equal(hist.json.versions.length, 2);
+  const myReviews = await call('GET', '/api/v1/me/reviews', { token: wt });
+  assert.equal(myReviews.json.items.length, 1);
+  await call('GET', `/api/v1/me/reviews?before=${myReviews.json.items[0].id}`, { token: wt });
+  assert.equal((await call('GET', '/api/v1/me/reviews?before=x', { token: wt })).status, 400);
+  assert.equal((await call('GET', '/api/v1/me/reviews', { token: rt })).status, 403);
+  const mq = await call('GET', '/api/v1/me/quality', { token: wt });
+  for (const k of ['projects', 'gold', 'qualifications', 'skills', 'rule_events', 'qualification_pay']) assert.ok(mq.json[k].length, `me/quality ${k}`);
+  assert.equal((await call('GET', '/api/v1/me/quality', { token: at })).status, 403);
+  const all = await call('GET', `/api/v1/projects/${qp.id}/results`, { token: rt });
+  assert.equal(all.json.items.length, 2);
+  assert.notEqual((await call('GET', `/api/v1/projects/${qp.id}/results?filter=gold&limit=1`, { token: vt })).json.next_after, null);
+  await call('GET', `/api/v1/projects/${qp.id}/results?filter=low_confidence&below=0.99&after_id=0`, { token: at });
+  await call('GET', `/api/v1/projects/${qp.id}/results?filter=disagreement`, { token: rt });
+  assert.equal((await call('GET', `/api/v1/projects/${qp.id}/results?filter=nope`, { token: rt })).status, 400);
+  assert.equal((await call('GET', `/api/v1/projects/${qp.id}/results?below=2`, { token: rt })).status, 400);
+  assert.equal((await call('GET', `/api/v1/projects/${p.id + 1000}/results`, { token: rt })).status, 404);
+  await call('GET', `/api/v1/projects/${qp.id}/workers`, { token: rt });
+  assert.equal((await call('GET', `/api/v1/projects/${qp.id}/workers`, { token: vt })).status, 403);
+  await call('GET', `/api/v1/projects/${qp.id}/export?format=jsonl`, { token: rt });
+  // required skills: refused until an admin sets the skill
+  const sp = await makeProject(srv, rt, { tasks: 1, publish: true, quality: { required_skills: { 'oa-medical': 60 } } });
+  const refused = await call('POST', `/api/v1/projects/${sp.id}/claim`, { token: wt });
+  assert.equal(refused.status, 403);
+  assert.equal(refused.json.name, 'SKILL_REQUIRED');
+  assert.equal((await call('PUT', `/api/v1/users/${wId}/skills`, { token: at, body: { skill: 'oa-medical', value: 101 } })).status, 422);
+  assert.equal((await call('PUT', `/api/v1/users/${wId}/skills`, { token: at, body: { skill: 'Medical', value: 60 } })).status, 422);
+  assert.equal((await call('PUT', `/api/v1/users/${revId}/skills`, { token: at, body: { skill: 'oa-medical', value: 60 } })).status, 404);
+  assert.equal((await call('PUT', `/api/v1/users/${wId}/skills`, { token: rt, body: { skill: 'oa-medical', value: 60 } })).status, 403);
+  assert.equal((await call('PUT', `/api/v1/users/${wId}/skills`, { token: at, body: { skill: 'oa-medical', value: 60 } })).status, 200);
+  assert.equal((await call('POST', `/api/v1/projects/${sp.id}/claim`, { token: wt })).status, 200);
+
+  // Rule events and the human decisions on them; a qualification retake.
+  const evs = await call('GET', `/api/v1/projects/${qp.id}/quality-events`, { token: rt });
+  const ev = evs.json.items.find((e) => e.rule_id === 'gold-low');
+  assert.ok(ev, evs.text);
+  assert.equal(ev.state, 'open');
+  assert.equal((await call('GET', `/api/v1/projects/${qp.id}/quality-events?after_id=${ev.id}&limit=10`, { token: at })).json.items.length, 0);
+  assert.equal((await call('GET', `/api/v1/projects/${qp.id}/quality-events?limit=0`, { token: rt })).status, 400);
+  assert.equal((await call('GET', `/api/v1/projects/${p.id + 1000}/quality-events`, { token: rt })).status, 404);
+  assert.equal((await call('GET', `/api/v1/projects/${qp.id}/quality-events`, { token: vt })).status, 403);
+  const decide = `/api/v1/quality-events/${ev.id}/decide`;
+  assert.equal((await call('POST', decide, { token: rt, body: { decision: 'maybe' } })).status, 422);
+  assert.equal((await call('POST', decide, { token: rt, body: '{"decision":', headers: json })).status, 400);
+  assert.equal((await call('POST', decide, { token: wt, body: { decision: 'dismiss' } })).status, 403);
+  assert.equal((await call('POST', `/api/v1/quality-events/${ev.id + 1000}/decide`, { token: rt, body: { decision: 'dismiss' } })).status, 404);
+  const dismissed = await call('POST', decide, { token: rt, body: { decision: 'dismiss', note: 'The gold task was unclear.' } });
+  assert.equal(dismissed.json.state, 'dismissed', dismissed.text);
+  assert.equal((await call('POST', decide, { token: at, body: { decision: 'approve' } })).status, 409);
+  const mq2 = await call('GET', '/api/v1/me/quality', { token: wt });
+  assert.equal(mq2.json.rule_events.find((e) => e.id === ev.id).resolution_note, 'The gold task was unclear.');
+  const retake = `/api/v1/projects/${qp.id}/qualification/retake`;
+  assert.equal((await call('POST', retake, { token: rt, body: { worker_id: revId } })).status, 422);
+  assert.equal((await call('POST', retake, { token: rt, body: {} })).status, 422);
+  assert.equal((await call('POST', retake, { token: wt, body: { worker_id: wId } })).status, 403);
+  assert.equal((await call('POST', `/api/v1/projects/${p.id + 1000}/qualification/retake`, { token: rt, body: { worker_id: wId } })).status, 404);
+  const again = await call('POST', retake, { token: rt, body: { worker_id: wId } });
+  assert.equal(again.json.attempt, 2, again.text);
+  const requal = await call('POST', `/api/v1/projects/${qp.id}/claim`, { token: wt });
+  assert.equal(requal.json.stage, 'qualification');
+
+  // Batch aggregation and agreement.
+  const agg = await call('POST', `/api/v1/projects/${qp.id}/aggregate`, { token: rt, body: { method: 'ds', max_iter: 50, tol: 1e-6, smoothing: 0.5 } });
+  assert.equal(agg.status, 200, agg.text);
+  await call('POST', `/api/v1/projects/${p.id}/aggregate`, { token: at, body: { method: 'mv' } });
+  assert.equal((await call('POST', `/api/v1/projects/${qp.id}/aggregate`, { token: rt, body: { method: 'vote' } })).status, 422);
+  assert.equal((await call('POST', `/api/v1/projects/${qp.id}/aggregate`, { token: rt, body: { method: 'ds', tol: 2 } })).status, 422);
+  assert.equal((await call('POST', `/api/v1/projects/${qp.id}/aggregate`, { token: rt, body: 'ds', headers: json })).status, 400);
+  assert.equal((await call('POST', `/api/v1/projects/${kindProjects.free_text.id}/aggregate`, { token: rt, body: { method: 'ds' } })).status, 409);
+  assert.equal((await call('POST', `/api/v1/projects/${p.id + 1000}/aggregate`, { token: rt, body: { method: 'ds' } })).status, 404);
+  assert.equal((await call('POST', `/api/v1/projects/${qp.id}/aggregate`, { token: wt, body: { method: 'ds' } })).status, 403);
+  assert.equal(typeof (await call('GET', `/api/v1/projects/${p.id}/agreement`, { token: rt })).json.workers, 'object');
+  await call('GET', `/api/v1/projects/${qp.id}/agreement`, { token: at });
+  assert.equal((await call('GET', `/api/v1/projects/${kindProjects.image_annotation.id}/agreement`, { token: rt })).json.tasks_compared, 0);
+  assert.equal(typeof (await call('GET', `/api/v1/projects/${kindProjects.free_text.id}/agreement`, { token: rt })).json.note, 'string');
+  assert.equal((await call('GET', `/api/v1/projects/${p.id + 1000}/agreement`, { token: rt })).status, 404);
+  assert.equal((await call('GET', `/api/v1/projects/${qp.id}/agreement`, { token: vt })).status, 403);
+
+  // Result callbacks: the URL (a private one only after an admin allows it), deliveries, re-send.
+  const cbp = await makeProject(srv, rt, { tasks: 1, publish: true });
+  const cbUrl = `/api/v1/projects/${cbp.id}/callback`;
+  const sink = `${srv.url}/callback-sink`; // this server: a receiver that never answers 2xx, enough to list deliveries
+  assert.equal((await call('PUT', cbUrl, { token: rt, body: { url: sink } })).json.field, '/url');
+  assert.equal((await call('PUT', cbUrl, { token: rt, body: { allow_private: true } })).json.field, '/allow_private');
+  assert.equal((await call('PUT', cbUrl, { token: at, body: { url: 'https://example.org/hook' } })).status, 422);
+  assert.equal((await call('PUT', cbUrl, { token: rt, body: '{"url":', headers: json })).status, 400);
+  assert.equal((await call('PUT', cbUrl, { token: wt, body: { url: 'https://example.org/hook' } })).status, 403);
+  assert.equal((await call('PUT', `/api/v1/projects/${p.id + 1000}/callback`, { token: rt, body: { url: 'https://example.org/hook' } })).status, 404);
+  assert.equal((await call('PUT', cbUrl, { token: at, body: { allow_private: true } })).json.allow_private, true);
+  const cbSet = await call('PUT', cbUrl, { token: rt, body: { url: sink } });
+  assert.match(cbSet.json.secret, /^[0-9a-f]{64}$/, cbSet.text);
+  const cbc = (await call('POST', `/api/v1/projects/${cbp.id}/claim`, { token: wt })).json;
+  assert.equal((await call('POST', `/api/v1/assignments/${cbc.assignment_id}/submit`, { token: wt, body: { lease_token: cbc.lease_token, answer: { label: 'positive' } } })).status, 200);
+  const deliveries = await call('GET', `/api/v1/tasks/${cbc.task.id}/callbacks`, { token: rt });
+  assert.equal(deliveries.json.items.length, 1, deliveries.text);
+  assert.equal(deliveries.json.items[0].body.event, 'task.result');
+  assert.equal((await call('POST', `/api/v1/tasks/${cbc.task.id}/callbacks/resend`, { token: at })).status, 202);
+  assert.equal((await call('GET', `/api/v1/tasks/${cbc.task.id}/callbacks`, { token: at })).json.items.length, 2);
+  assert.equal((await call('GET', `/api/v1/tasks/${cbc.task.id}/callbacks`, { token: wt })).status, 403);
+  assert.equal((await call('GET', `/api/v1/tasks/${cbc.task.id + 100000}/callbacks`, { token: rt })).status, 404);
+  assert.equal((await call('POST', `/api/v1/tasks/${c.task.id}/callbacks/resend`, { token: rt })).status, 409, 'no callback URL');
+  assert.equal((await call('POST', `/api/v1/tasks/${cbc.task.id + 100000}/callbacks/resend`, { token: rt })).status, 404);
+  assert.equal((await call('PUT', cbUrl, { token: rt, body: { url: '' } })).json.url, null);
 
   await call('POST', '/api/v1/auth/logout', { token: wt });
   assert.ok(seen.size >= 30, `walked ${seen.size} distinct replies`);

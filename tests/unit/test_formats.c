@@ -142,9 +142,9 @@ static void fx(struct fixture *f, int64_t id, const char *ext, const char *data,
     size_t n = 0;
     for (; answers && answers[n] && n < 4; n++) {
         f->answers[n] = J(answers[n]);
-        f->a[n] = (struct fmt_answer){100 + (int64_t)n + id * 10, 10 + (int64_t)n, T0 + (int64_t)n * 1000, f->answers[n]};
+        f->a[n] = (struct fmt_answer){.assignment_id = 100 + (int64_t)n + id * 10, .worker_id = 10 + (int64_t)n, .submitted_at_ms = T0 + (int64_t)n * 1000, .answer = f->answers[n]};
     }
-    f->t = (struct fmt_task){id, ext, f->data[0], 0, 0, f->pred, f->a, n};
+    f->t = (struct fmt_task){.task_id = id, .external_id = ext, .data = f->data[0], .width = 0, .height = 0, .predictions = f->pred, .answers = f->a, .n_answers = n};
 }
 
 /* ---- tests ---- */
@@ -194,10 +194,10 @@ static void test_jsonl_classification(void **state)
     fx(&b, 2, NULL, "{\"text\":\"no answers\"}", NULL, NULL);
     struct fmt_task t[2] = {a.t, b.t};
     expect_export("jsonl", "text_classification", CLS_SCHEMA, t, 2,
-                  "{\"task_id\":1,\"external_id\":\"a1\",\"data\":{\"text\":\"h\xc3\xa9llo \\\"you\\\"\"},\"answers\":["
+                  "{\"task_id\":1,\"external_id\":\"a1\",\"data\":{\"text\":\"h\xc3\xa9llo \\\"you\\\"\"},\"result\":null,\"answers\":["
                   "{\"assignment_id\":110,\"worker_id\":10,\"answer\":{\"label\":\"positive\"},\"submitted_at\":\"2023-11-14T22:13:20.123Z\"},"
                   "{\"assignment_id\":111,\"worker_id\":11,\"answer\":{\"label\":\"negative\"},\"submitted_at\":\"2023-11-14T22:13:21.123Z\"}]}\n"
-                  "{\"task_id\":2,\"external_id\":null,\"data\":{\"text\":\"no answers\"},\"answers\":[]}\n");
+                  "{\"task_id\":2,\"external_id\":null,\"data\":{\"text\":\"no answers\"},\"result\":null,\"answers\":[]}\n");
     fx_free(&a);
     fx_free(&b);
 }
@@ -339,13 +339,13 @@ static void test_coco(void **state)
                   "{\"id\":2,\"file_name\":\"abc\",\"width\":800,\"height\":600}"
                   "],\"annotations\":["
                   "{\"id\":1,\"image_id\":1,\"category_id\":1,\"bbox\":[10,20,30.5,40],\"area\":1220,\"iscrowd\":0,"
-                  "\"segmentation\":[],\"attributes\":{\"colour\":\"red\"},\"worker_id\":10,\"assignment_id\":110},"
+                  "\"segmentation\":[],\"attributes\":{\"colour\":\"red\"},\"source\":\"worker\",\"worker_id\":10,\"assignment_id\":110},"
                   /* pentagon: 4x3 rectangle plus a triangle of base 4 and height 2 = 12 + 4 = 16 */
                   "{\"id\":2,\"image_id\":1,\"category_id\":1,\"bbox\":[0,0,4,5],\"area\":16,\"iscrowd\":0,"
-                  "\"segmentation\":[[0,0,4,0,4,3,2,5,0,3]],\"attributes\":{},\"worker_id\":10,\"assignment_id\":110},"
+                  "\"segmentation\":[[0,0,4,0,4,3,2,5,0,3]],\"attributes\":{},\"source\":\"worker\",\"worker_id\":10,\"assignment_id\":110},"
                   "{\"id\":3,\"image_id\":1,\"category_id\":2,\"bbox\":[10,10,4,3],\"area\":12,\"iscrowd\":0,"
                   "\"keypoints\":[10,10,2,0,0,0,14,13,1],\"num_keypoints\":2,\"segmentation\":[],\"attributes\":{},"
-                  "\"worker_id\":11,\"assignment_id\":111}"
+                  "\"source\":\"worker\",\"worker_id\":11,\"assignment_id\":111}"
                   "],\"categories\":["
                   "{\"id\":1,\"name\":\"car\",\"supercategory\":\"\"},"
                   "{\"id\":2,\"name\":\"person\",\"supercategory\":\"\",\"keypoints\":[\"nose\",\"l_eye\",\"r_eye\"],"
@@ -510,12 +510,27 @@ static void test_csv_classification(void **state)
     fx(&c, 3, NULL, "{\"text\":\"m\"}", NULL, multi);
     struct fmt_task t[2] = {a.t, b.t};
     expect_export("csv", "text_classification", CLS_SCHEMA, t, 2,
-                  "task_id,external_id,text,worker_id,label,submitted_at\r\n"
-                  "1,\"x,1\",\"say \"\"hi\"\"\nbye\",10,positive,2023-11-14T22:13:20.123Z\r\n"
-                  "2,,plain,,,\r\n");
+                  "task_id,external_id,text,worker_id,label,submitted_at,source,confidence\r\n"
+                  "1,\"x,1\",\"say \"\"hi\"\"\nbye\",10,positive,2023-11-14T22:13:20.123Z,worker,\r\n"
+                  "2,,plain,,,,,\r\n");
+    /* with a consensus: one more row, without a worker, carrying the confidence */
+    json_t *consensus = json_loads("{\"label\":\"positive\"}", 0, NULL);
+    a.t.result = (struct fmt_result){.answer = consensus, .method = "weighted_vote", .confidence = 0.875, .version = 1,
+                                     .final = 1};
+    expect_export("csv", "text_classification", CLS_SCHEMA, &a.t, 1,
+                  "task_id,external_id,text,worker_id,label,submitted_at,source,confidence\r\n"
+                  "1,\"x,1\",\"say \"\"hi\"\"\nbye\",10,positive,2023-11-14T22:13:20.123Z,worker,\r\n"
+                  "1,\"x,1\",\"say \"\"hi\"\"\nbye\",,positive,,consensus,0.875\r\n");
+    expect_export("jsonl", "text_classification", CLS_SCHEMA, &a.t, 1,
+                  "{\"task_id\":1,\"external_id\":\"x,1\",\"data\":{\"text\":\"say \\\"hi\\\"\\nbye\"},"
+                  "\"result\":{\"answer\":{\"label\":\"positive\"},\"confidence\":0.875,\"method\":\"weighted_vote\","
+                  "\"version\":1,\"final\":true},\"answers\":[{\"assignment_id\":110,\"worker_id\":10,"
+                  "\"answer\":{\"label\":\"positive\"},\"submitted_at\":\"2023-11-14T22:13:20.123Z\"}]}\n");
+    a.t.result = (struct fmt_result){0};
+    json_decref(consensus);
     expect_export("csv", "text_classification", MULTI_SCHEMA, &c.t, 1,
-                  "task_id,external_id,text,worker_id,label,submitted_at\r\n"
-                  "3,,m,10,a|c,2023-11-14T22:13:20.123Z\r\n");
+                  "task_id,external_id,text,worker_id,label,submitted_at,source,confidence\r\n"
+                  "3,,m,10,a|c,2023-11-14T22:13:20.123Z,worker,\r\n");
     fx_free(&a);
     fx_free(&b);
     fx_free(&c);
@@ -533,8 +548,8 @@ static void test_csv_comparison(void **state)
                   "task_id,external_id,prompt,worker_id,choice,strength,rationale,response_1_id,response_1_helpfulness,"
                   "response_1_honesty,response_2_id,response_2_helpfulness,response_2_honesty,response_3_id,"
                   "response_3_helpfulness,response_3_honesty,response_4_id,response_4_helpfulness,response_4_honesty,"
-                  "submitted_at\r\n"
-                  "8,,Q?,10,b,6,\"b, clearly\",a,2,5,b,4,5,,,,,,,2023-11-14T22:13:20.123Z\r\n");
+                  "submitted_at,source,confidence\r\n"
+                  "8,,Q?,10,b,6,\"b, clearly\",a,2,5,b,4,5,,,,,,,2023-11-14T22:13:20.123Z,worker,\r\n");
     fx_free(&a);
 }
 

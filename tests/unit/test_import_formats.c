@@ -178,8 +178,8 @@ static void test_csv_roundtrip(void **state)
     json_t *schema = J("{\"labels\":[\"pos\",\"neg\"],\"multiple\":false}");
     json_t *d1 = J("{\"text\":\"a, \\\"quoted\\\"\\r\\nmulti-line caf\xc3\xa9 text\"}"), *d2 = J("{\"text\":\"=1+2\"}");
     json_t *ans = J("{\"label\":\"neg\"}");
-    struct fmt_answer a = {5, 6, 0, ans};
-    struct fmt_task t[2] = {{1, "ext,1", d1, 0, 0, NULL, &a, 1}, {2, NULL, d2, 0, 0, NULL, NULL, 0}};
+    struct fmt_answer a = {.assignment_id = 5, .worker_id = 6, .submitted_at_ms = 0, .answer = ans};
+    struct fmt_task t[2] = {{.task_id = 1, .external_id = "ext,1", .data = d1, .answers = &a, .n_answers = 1}, {.task_id = 2, .external_id = NULL, .data = d2, .width = 0, .height = 0, .predictions = NULL, .answers = NULL, .n_answers = 0}};
     buf out;
     buf_init(&out, 1 << 16);
     export_one("csv", "text_classification", schema, t, 2, &out);
@@ -209,8 +209,8 @@ static void ls_roundtrip(enum project_kind k, const char *kind, const char *sche
                          const char *pred_s)
 {
     json_t *schema = J(schema_s), *data = J(data_s), *pred = J(pred_s);
-    struct fmt_answer a = {1, 2, 0, pred};
-    struct fmt_task t = {42, "ext-42", data, w, h, pred, &a, 1};
+    struct fmt_answer a = {.assignment_id = 1, .worker_id = 2, .submitted_at_ms = 0, .answer = pred};
+    struct fmt_task t = {.task_id = 42, .external_id = "ext-42", .data = data, .width = w, .height = h, .predictions = pred, .answers = &a, .n_answers = 1};
     buf out;
     buf_init(&out, 1 << 16);
     export_one("label_studio", kind, schema, &t, 1, &out);
@@ -341,8 +341,8 @@ static void test_coco_roundtrip(void **state)
     json_t *data = J("{\"image\":{\"media_id\":\"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\"}}");
     json_t *ans = J("{\"objects\":[{\"class\":\"car\",\"type\":\"bbox\",\"bbox\":[1.5,2,3,4]},"
                     "{\"class\":\"car\",\"type\":\"polygon\",\"points\":[[0,0],[4,0],[4,4]]}]}");
-    struct fmt_answer a = {1, 2, 0, ans};
-    struct fmt_task t = {3, NULL, data, 64, 48, NULL, &a, 1};
+    struct fmt_answer a = {.assignment_id = 1, .worker_id = 2, .submitted_at_ms = 0, .answer = ans};
+    struct fmt_task t = {.task_id = 3, .external_id = NULL, .data = data, .width = 64, .height = 48, .predictions = NULL, .answers = &a, .n_answers = 1};
     buf out;
     buf_init(&out, 1 << 16);
     struct fmt_sink sink = {to_buf, &out};
@@ -388,8 +388,8 @@ static void test_kitti_roundtrip(void **state)
     json_t *ans = J("{\"objects\":[{\"class\":\"Car\",\"center\":[12.25,-3.5,-0.8],\"size\":[4.2,1.8,1.55],\"yaw\":0.3},"
                     "{\"class\":\"Traffic cone\",\"center\":[5,1,0.1],\"size\":[0.4,0.4,0.7],\"yaw\":-3.1},"
                     "{\"class\":\"Car\",\"center\":[-7,20,1],\"size\":[5,2,2],\"yaw\":1.5707963}]}");
-    struct fmt_answer a = {1, 2, 0, ans};
-    struct fmt_task t = {3, "frame7", data, 0, 0, NULL, &a, 1};
+    struct fmt_answer a = {.assignment_id = 1, .worker_id = 2, .submitted_at_ms = 0, .answer = ans};
+    struct fmt_task t = {.task_id = 3, .external_id = "frame7", .data = data, .width = 0, .height = 0, .predictions = NULL, .answers = &a, .n_answers = 1};
     buf out;
     buf_init(&out, 1 << 16);
     export_one("kitti", "lidar_cuboids", schema, &t, 1, &out);

@@ -48,7 +48,8 @@ static int64_t add_project(struct fixture *f, int n, int64_t overlap)
     int64_t id = 0;
     begin(f);
     assert_int_equal(store_project_insert(f->d, &p, T0, &id), DB_OK);
-    for (int i = 0; i < n; i++) assert_int_equal(store_task_insert(f->d, id, NULL, "{\"text\":\"t\"}", NULL, overlap, T0, NULL), DB_OK);
+    struct task_row row = {.project_id = id, .overlap = overlap, .data_json = "{\"text\":\"t\"}"};
+    for (int i = 0; i < n; i++) assert_int_equal(store_task_insert(f->d, &row, T0, NULL), DB_OK);
     assert_int_equal(store_project_add_tasks(f->d, id, n, T0), DB_OK);
     assert_int_equal(store_project_set_status(f->d, id, "published", T0), DB_OK);
     commit(f);
@@ -61,7 +62,7 @@ static int64_t claim(struct fixture *f, int64_t project, int64_t worker, const c
     struct claim c;
     begin(f);
     assert_int_equal(store_lease_expire(f->d, project, now), DB_OK);
-    db_rc rc = store_lease_claim(f->d, f->a, project, worker, h, now, now + 60000, &c);
+    db_rc rc = store_lease_claim(f->d, f->a, project, worker, h, now, now + 60000, 0, 0, &c);
     commit(f);
     assert_true(rc == DB_ROW || rc == DB_DONE);
     if (rc == DB_DONE) return 0;

@@ -349,9 +349,13 @@ static void test_project_not_object(void **state)
 static bool validate_task_line(const char *line, size_t len, json_t **root, json_t **data, const char **xid,
                                struct verr *e)
 {
-    json_t *schema = json_pack("{s:[s,s], s:b}", "labels", "a", "b", "multiple", 0), *pred = NULL;
-    bool ok = task_line_parse(line, len, root, e) &&
-              task_line_check(KIND_TEXT_CLASSIFICATION, schema, *root, data, xid, &pred, e);
+    json_t *schema = json_pack("{s:[s,s], s:b}", "labels", "a", "b", "multiple", 0);
+    struct task_line t;
+    bool ok = task_line_parse(line, len, root, e) && task_line_check(KIND_TEXT_CLASSIFICATION, schema, *root, &t, e);
+    if (ok) {
+        *data = t.data;
+        *xid = t.external_id;
+    }
     json_decref(schema);
     return ok;
 }

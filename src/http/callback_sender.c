@@ -1,0 +1,213 @@
+/* Delivers result callbacks: takes due rows from the queue (several servers may share it), POSTs
+ * each with libcurl under a signature, records the outcome, and schedules retries with backoff until
+ * 24 hours after the result was queued. */
+#include "http/callback_sender.h"
+
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/callback.h"
+#include "store/store.h"
+#include "util/clock.h"
+#include "util/log.h"
+
+enum { BATCH = 8, LOCK_MS = 120000, CONNECT_TIMEOUT_MS = 5000, TIMEOUT_MS = 15000 };
+
+static pthread_t thread;
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
+static bool stopping, running;
+static const struct server_config *config;
+
+struct delivery {
+    int64_t id, project_id, attempts, created_at;
+    bool allow_private;
+    char *url, *body;
+};
+
+struct take_ctx {
+    int64_t now;
+    int n;
+    struct delivery d[BATCH];
+};
+
+static tx_rc take_tx(db *d, void *vctx)
+{
+    struct take_ctx *c = vctx;
+    db_stmt *s = db_q(d, Q_CALLBACK_TAKE);
+    db_bind_i64(s, 1, c->now);
+    db_bind_i64(s, 2, LOCK_MS);
+    db_bind_i64(s, 3, BATCH);
+    db_rc rc;
+    c->n = 0;
+    while ((rc = db_step(s)) == DB_ROW && c->n < BATCH) {
+        struct delivery *x = &c->d[c->n++];
+        x->id = db_col_i64(s, 0);
+        x->project_id = db_col_i64(s, 1);
+        x->url = strdup(db_col_text(s, 3));
+        x->allow_private = db_col_i64(s, 4) != 0;
+        x->body = strdup(db_col_text(s, 5));
+        x->attempts = db_col_i64(s, 6);
+        x->created_at = db_col_i64(s, 7);
+    }
+    if (rc == DB_ROW) db_reset(s);
+    if (rc != DB_DONE && rc != DB_ROW) {
+        for (int i = 0; i < c->n; i++) free(c->d[i].url), free(c->d[i].body);
+        c->n = 0;
+        return tx_from_db(rc);
+    }
+    return TX_COMMIT;
+}
+
+struct done_ctx {
+    int64_t id, next_at, status, now;
+    const char *state, *error;
+};
+
+static tx_rc done_tx(db *d, void *vctx)
+{
+    struct done_ctx *c = vctx;
+    struct sql_arg a[] = {{.i = c->id}, {.text = c->state}, {.i = c->next_at}, {.i = c->status, .null = c->status <= 0},
+                          {.text = c->error, .null = !c->error}, {.i = c->now}};
+    TX_CHECK(store_exec_args(d, Q_CALLBACK_DONE, a, 6, NULL));
+    return TX_COMMIT;
+}
+
+/* Refuses connections to non-public addresses, whatever the name resolved to (no DNS rebinding). */
+static curl_socket_t open_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *addr)
+{
+    (void)purpose;
+    const struct delivery *x = clientp;
+    if (!x->allow_private && !callback_address_public(&addr->addr)) return CURL_SOCKET_BAD;
+    return socket(addr->family, addr->socktype, addr->protocol);
+}
+
+static size_t discard(char *p, size_t size, size_t n, void *ctx)
+{
+    (void)p, (void)ctx;
+    return size * n;
+}
+
+/* HTTP status, or 0 with err set when no reply came. */
+static long post(const struct delivery *x, char *err, size_t errlen)
+{
+    char secret[CALLBACK_HEX], sig[128], hdr[200], id[64];
+    callback_secret(config->secret_key, x->project_id, secret);
+    callback_signature(secret, clock_now_ms(), x->body, strlen(x->body), sig, sizeof sig);
+    snprintf(hdr, sizeof hdr, "X-Fairlabel-Signature: %s", sig);
+    snprintf(id, sizeof id, "X-Fairlabel-Delivery: %lld", (long long)x->id);
+    CURL *h = curl_easy_init();
+    if (!h) {
+        snprintf(err, errlen, "out of memory");
+        return 0;
+    }
+    struct curl_slist *headers = NULL;
+    headers = curl_slist_append(headers, "Content-Type: application/json");
+    headers = curl_slist_append(headers, hdr);
+    headers = curl_slist_append(headers, id);
+    char errbuf[CURL_ERROR_SIZE] = "";
+    curl_easy_setopt(h, CURLOPT_URL, x->url);
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)CONNECT_TIMEOUT_MS);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)TIMEOUT_MS);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(h, CURLOPT_POSTFIELDS, x->body);
+    curl_easy_setopt(h, CURLOPT_USERAGENT, "fairlabel/" FAIRLABEL_VERSION);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard);
+    curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+    curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, x);
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+    CURLcode rc = curl_easy_perform(h);
+    long status = 0;
+    if (rc == CURLE_OK) curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    else if (rc == CURLE_COULDNT_CONNECT && !x->allow_private)
+        snprintf(err, errlen, "could not connect (private and loopback addresses are refused): %s",
+                 *errbuf ? errbuf : curl_easy_strerror(rc));
+    else snprintf(err, errlen, "%s", *errbuf ? errbuf : curl_easy_strerror(rc));
+    curl_slist_free_all(headers);
+    curl_easy_cleanup(h);
+    return status;
+}
+
+static void deliver(db *d, struct delivery *x)
+{
+    char err[CURL_ERROR_SIZE + 100] = "";
+    long status = post(x, err, sizeof err);
+    int64_t now = clock_now_ms();
+    struct done_ctx c = {.id = x->id, .status = status, .now = now, .next_at = now};
+    if (status >= 200 && status < 300) {
+        c.state = "delivered";
+    } else {
+        if (status) snprintf(err, sizeof err, "the receiver answered HTTP %ld", status);
+        c.error = err;
+        c.next_at = now + callback_backoff_ms(x->attempts + 1, config->callback_unit_ms);
+        /* 24 hours, scaled like the backoff so tests can see the end of it */
+        c.state = c.next_at - x->created_at > CALLBACK_GIVE_UP_MS / 1000 * config->callback_unit_ms ? "failed" : "pending";
+    }
+    if (store_run(d, true, done_tx, &c) != STORE_OK)
+        log_msg("callbacks: could not record delivery %lld: %s", (long long)x->id, db_errmsg(d));
+}
+
+static void *sender_main(void *arg)
+{
+    (void)arg;
+    db *d = NULL;
+    char err[256];
+    int64_t poll_ms = config->callback_unit_ms < 1000 ? config->callback_unit_ms : 1000;
+    if (poll_ms < 20) poll_ms = 20;
+    for (;;) {
+        pthread_mutex_lock(&mu);
+        if (!stopping) {
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_sec += poll_ms / 1000;
+            ts.tv_nsec += (poll_ms % 1000) * 1000000;
+            if (ts.tv_nsec >= 1000000000) ts.tv_sec++, ts.tv_nsec -= 1000000000;
+            pthread_cond_timedwait(&cv, &mu, &ts);
+        }
+        bool stop = stopping;
+        pthread_mutex_unlock(&mu);
+        if (stop) break;
+        if (!d && db_open(config->db_url, &d, err, sizeof err)) {
+            d = NULL;
+            continue; /* the database comes back, or shutdown ends the loop */
+        }
+        struct take_ctx c = {.now = clock_now_ms()};
+        if (store_run(d, true, take_tx, &c) != STORE_OK) continue;
+        for (int i = 0; i < c.n; i++) {
+            deliver(d, &c.d[i]);
+            free(c.d[i].url);
+            free(c.d[i].body);
+        }
+    }
+    db_close(d);
+    return NULL;
+}
+
+int callback_sender_start(const struct server_config *cfg)
+{
+    config = cfg;
+    if (curl_global_init(CURL_GLOBAL_DEFAULT)) return -1;
+    stopping = false;
+    if (pthread_create(&thread, NULL, sender_main, NULL)) return -1;
+    running = true;
+    return 0;
+}
+
+void callback_sender_stop(void)
+{
+    if (!running) return;
+    pthread_mutex_lock(&mu);
+    stopping = true;
+    pthread_cond_signal(&cv);
+    pthread_mutex_unlock(&mu);
+    pthread_join(thread, NULL);
+    running = false;
+    curl_global_cleanup();
+}
