@@ -20,6 +20,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { kittiToFlpc } from '../lib/media.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const BIN = process.env.FAIRLABEL_BIN ? resolve(process.env.FAIRLABEL_BIN) : join(ROOT, 'build', 'fairlabel');
@@ -36,29 +37,10 @@ const SCHEMA = {
   ],
 };
 
-// KITTI velodyne .bin (float32 x, y, z, reflectance 0–1) → FLPC v1 (see lidar.js).
-function kittiToFlpc(file) {
+// KITTI velodyne .bin → FLPC v1, converted in memory as the server would.
+function kittiCloud(file) {
   const raw = readFileSync(file);
-  const n = Math.floor(raw.length / 16);
-  const src = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + n * 16));
-  const out = Buffer.alloc(48 + n * 13);
-  out.write('FLPC', 0, 'latin1');
-  out.writeUInt32LE(1, 4);
-  out.writeUInt32LE(n, 8);
-  out.writeUInt32LE(1, 12);
-  const xyz = new Float32Array(out.buffer, out.byteOffset + 48, n * 3);
-  const min = [Infinity, Infinity, Infinity], max = [-Infinity, -Infinity, -Infinity];
-  for (let i = 0; i < n; i++) {
-    for (let k = 0; k < 3; k++) {
-      const v = src[4 * i + k];
-      xyz[3 * i + k] = v;
-      if (v < min[k]) min[k] = v;
-      if (v > max[k]) max[k] = v;
-    }
-    out[48 + n * 12 + i] = Math.max(0, Math.min(255, Math.round(src[4 * i + 3] * 255)));
-  }
-  for (let k = 0; k < 3; k++) { out.writeFloatLE(min[k], 16 + 4 * k); out.writeFloatLE(max[k], 28 + 4 * k); }
-  return { bytes: out, count: n };
+  return { bytes: kittiToFlpc(raw), count: Math.floor(raw.length / 16) };
 }
 
 // A known object of KITTI 000001: the car behind the ego vehicle (about 680 points, its visible surfaces span
@@ -160,7 +142,7 @@ describe('lidar cuboid editor', { timeout: 300_000, skip: existsSync(KITTI) ? fa
     mkdirSync(ARTIFACTS, { recursive: true });
     assert.ok(existsSync(BIN), `no fairlabel binary at ${BIN} (scripts/build.sh build)`);
     assert.ok(existsSync(CHROMIUM), `no chromium at ${CHROMIUM}`);
-    cloud = kittiToFlpc(KITTI);
+    cloud = kittiCloud(KITTI);
     tmp = mkdtempSync(join(tmpdir(), 'fairlabel-lidar-'));
     baseURL = await startServer(`sqlite:${join(tmp, 't.db')}`);
     browser = await chromium.launch({

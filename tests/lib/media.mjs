@@ -76,3 +76,28 @@ export function zipBytes(files) {
   end.writeUInt16LE(Object.keys(files).length, 10); end.writeUInt32LE(cd.length, 12); end.writeUInt32LE(offset, 16);
   return Buffer.concat([...locals, cd, end]);
 }
+
+/** KITTI velodyne .bin bytes (float32 x, y, z, reflectance 0–1) → the browser layout FLPC v1 (see
+ * src/core/pointcloud.h and web/static/editors/lidar.js), as the server would convert them. */
+export function kittiToFlpc(raw) {
+  const n = Math.floor(raw.length / 16);
+  const src = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + n * 16));
+  const out = Buffer.alloc(48 + n * 13);
+  out.write('FLPC', 0, 'latin1');
+  out.writeUInt32LE(1, 4);
+  out.writeUInt32LE(n, 8);
+  out.writeUInt32LE(1, 12);
+  const xyz = new Float32Array(out.buffer, out.byteOffset + 48, n * 3);
+  const min = [Infinity, Infinity, Infinity], max = [-Infinity, -Infinity, -Infinity];
+  for (let i = 0; i < n; i++) {
+    for (let k = 0; k < 3; k++) {
+      const v = src[4 * i + k];
+      xyz[3 * i + k] = v;
+      if (v < min[k]) min[k] = v;
+      if (v > max[k]) max[k] = v;
+    }
+    out[48 + n * 12 + i] = Math.max(0, Math.min(255, Math.round(src[4 * i + 3] * 255)));
+  }
+  for (let k = 0; k < 3; k++) { out.writeFloatLE(min[k], 16 + 4 * k); out.writeFloatLE(max[k], 28 + 4 * k); }
+  return out;
+}

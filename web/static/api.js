@@ -77,6 +77,7 @@ export function homeFor(user) {
   if (!user) return '/login';
   if (user.role === 'requester' || user.role === 'admin') return '/requester';
   if (user.role === 'worker') return '/worker';
+  if (user.role === 'reviewer') return '/reviewer';
   return '/login';
 }
 

@@ -1,9 +1,10 @@
 // Requester dashboard: list, create (any kind, with a schema), publish/pause projects; upload media and tasks;
-// preview the workers' editor; follow progress; export.
+// preview the workers' editor; follow progress; export; the quality view (results.js).
 import {
   announce, api, clearFieldErrors, el, formatDuration, formatMoney, hourlyRate, parseMicros, requireUser,
   showApiFieldError, showFieldError,
 } from '/static/api.js';
+import { resultsView } from '/static/results.js';
 
 const $ = (id) => document.getElementById(id);
 const list = $('project-list');
@@ -58,6 +59,7 @@ const POLL_MS = 5000;
 const projects = new Map(); // id → project
 let selectedId = null;
 let progressSeq = 0;
+const quality = resultsView();
 
 const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
@@ -145,7 +147,8 @@ function renderDetail() {
   const p = projects.get(selectedId);
   $('detail').hidden = !p;
   $('detail-empty').hidden = !!p;
-  if (!p) return;
+  if (!p) return quality.hide();
+  quality.show(p);
   $('detail-name').textContent = p.name;
   $('detail-status').textContent = p.status;
   $('detail-status').dataset.status = p.status;

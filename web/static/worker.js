@@ -1,6 +1,8 @@
 // Worker page: pick a published project, claim a task, answer it in the editor of the project's kind
 // (web/static/editors/; classification: keys 1–9, Enter submits; every kind: Ctrl+Enter submits), repeat.
+// Beside the project list: my quality (GET /me/quality) and the reviewers' decisions on my work (GET /me/reviews).
 import { announce, api, el, formatDuration, formatMoney, hourlyRate, requireUser } from '/static/api.js';
+import { percent, summarise, timeEl } from '/static/results.js';
 
 const $ = (id) => document.getElementById(id);
 const list = $('project-list');
@@ -87,6 +89,8 @@ async function backToList() {
   showView(false);
   announce(workStatus, '');
   loadProjects();
+  loadQuality();
+  loadDecisions();
 }
 $('back').addEventListener('click', backToList);
 $('empty-back').addEventListener('click', backToList);
@@ -334,8 +338,165 @@ function startLeaseTimer(expiresAt) {
   leaseTimer = setInterval(tick, 1000);
 }
 
+// ---- my quality ---------------------------------------------------------------------------------
+
+const projectNames = new Map(); // project id → name, from every reply that carries one
+const projectName = (id) => projectNames.get(id) || projects.get(id)?.name || `Project #${id}`;
+const cell = (v) => el('td', {}, v);
+const headRow = (...names) => el('thead', {}, el('tr', {}, names.map((n) => el('th', { scope: 'col' }, n))));
+const tableOf = (id, label, head, rows) => el('div', { class: 'table-wrap' },
+  el('table', { id, class: 'data-table', 'aria-label': label }, head, el('tbody', {}, rows)));
+const TIER = { 0: 'normal', 1: 'reviewed only' };
+const ACTION_TEXT = {
+  lower_weight: 'your answers count half in the consensus for this project',
+  require_requalification: 'you need to pass the qualification test again (it is paid)',
+  lower_tier: 'you get only tasks that are reviewed until a person resets it',
+  flag_for_review: 'a person was asked to look; nothing changed for you',
+};
+
+function qualitySection(title, ...content) {
+  return el('section', { class: 'quality-part' }, el('h3', {}, title), ...content);
+}
+
+function renderQuality(q) {
+  for (const x of [...q.projects, ...q.qualifications]) if (x.project_name) projectNames.set(x.project_id, x.project_name);
+  const parts = [];
+
+  parts.push(qualitySection('Per project', q.projects.length
+    ? tableOf('quality-projects', 'My quality per project',
+      headRow('Project', 'Gold answered', 'Gold accuracy', 'Estimated accuracy', 'Weight', 'Tier'),
+      q.projects.map((p) => el('tr', { dataset: { projectId: String(p.project_id) } },
+        el('th', { scope: 'row' }, projectName(p.project_id)), cell(String(p.gold_answered)), cell(percent(p.gold_accuracy)),
+        cell(percent(p.estimated_accuracy)), cell(String(Math.round(p.weight * 100) / 100)), cell(TIER[p.tier] ?? `tier ${p.tier}`))))
+    : el('p', { class: 'subtle', id: 'quality-projects' }, 'No figures yet: they appear once your answers to gold tasks are scored.'),
+  el('p', { class: 'hint' }, 'Weight 1 is full weight in the consensus; an automatic rule may lower it, and you see why below.')));
+
+  const mistakes = q.gold.filter((g) => typeof g.score === 'number' && g.score < 1);
+  const goldText = q.gold.length
+    ? `${mistakes.length} of ${q.gold.length} scored answers (gold tasks and qualification tests) ${mistakes.length === 1 ? 'was' : 'were'} not fully right.`
+    : 'No gold answers scored yet.';
+  parts.push(qualitySection('Gold mistakes', el('p', { class: 'subtle' }, goldText),
+    el('ol', { id: 'gold-mistakes', class: 'mistake-list' }, mistakes.map((g) => el('li', { dataset: { assignmentId: String(g.assignment_id) } },
+      el('p', {}, el('strong', {}, projectName(g.project_id)), ` · task #${g.task_id} · `,
+        g.stage === 'qualification' ? 'qualification test · ' : '', `score ${percent(g.score)} · `, timeEl(g.submitted_at)),
+      el('dl', { class: 'kv' },
+        el('div', {}, el('dt', {}, 'Your answer'), el('dd', { dataset: { role: 'answer' } }, summarise(g.answer))),
+        el('div', {}, el('dt', {}, 'Expected'), el('dd', { dataset: { role: 'expected' } }, summarise(g.expected))),
+        g.explanation ? el('div', {}, el('dt', {}, 'Explanation'), el('dd', { dataset: { role: 'explanation' } }, g.explanation)) : null,
+        g.difference ? el('div', {}, el('dt', {}, 'Difference'), el('dd', { dataset: { role: 'difference' } }, g.difference)) : null))))));
+
+  parts.push(qualitySection('Qualification tests', q.qualifications.length
+    ? tableOf('qualifications', 'My qualification tests', headRow('Project', 'Attempt', 'State', 'Score', 'Started', 'Decided'),
+      q.qualifications.map((x) => el('tr', { dataset: { projectId: String(x.project_id), state: x.state } },
+        el('th', { scope: 'row' }, projectName(x.project_id)), cell(String(x.attempt)), cell(x.state),
+        cell(percent(x.score)), cell(timeEl(x.started_at)), cell(x.decided_at ? timeEl(x.decided_at) : '–'))))
+    : el('p', { class: 'subtle', id: 'qualifications' }, 'You have not taken a qualification test.')));
+
+  parts.push(qualitySection('Skills', q.skills.length
+    ? el('ul', { id: 'skills', class: 'chip-list' }, q.skills.map((k) => el('li', { class: 'chip', dataset: { skill: k.skill } },
+      `${k.skill}: ${k.value}`, el('span', { class: 'subtle' }, ` (${k.source}, `, timeEl(k.updated_at), ')'))))
+    : el('p', { class: 'subtle', id: 'skills' }, 'No skills recorded yet.')));
+
+  const owed = new Map();
+  for (const o of q.qualification_pay) owed.set(o.currency, (owed.get(o.currency) || 0) + o.owed_micros);
+  parts.push(qualitySection('Pay owed for qualification tests', q.qualification_pay.length
+    ? el('div', {},
+      el('p', { dataset: { role: 'owed-total' } }, `Owed in total: ${[...owed].map(([c, m]) => formatMoney(m, c)).join(', ')}`),
+      tableOf('qualification-pay', 'Pay owed for qualification test answers', headRow('Project', 'Time', 'Hourly rate', 'Owed', 'When'),
+        q.qualification_pay.map((o) => el('tr', { dataset: { assignmentId: String(o.assignment_id) } },
+          el('th', { scope: 'row' }, projectName(o.project_id)), cell(o.seconds_ms < 1000 ? 'under 1 s' : formatDuration(Math.round(o.seconds_ms / 1000))),
+          cell(`${formatMoney(o.rate_micros_per_hour, o.currency)}/h`), cell(formatMoney(o.owed_micros, o.currency)), cell(timeEl(o.created_at))))))
+    : el('p', { class: 'subtle', id: 'qualification-pay' }, 'Nothing owed for test time.')));
+
+  parts.push(qualitySection('Automatic rule events', q.rule_events.length
+    ? el('ul', { id: 'rule-events', class: 'event-list' }, q.rule_events.map((e) => el('li', { dataset: { eventId: String(e.id), action: e.action } },
+      el('strong', {}, projectName(e.project_id)), ` · rule “${e.rule_id}”: ${ACTION_TEXT[e.action] || e.action.replace(/_/g, ' ')}`,
+      e.detail && typeof e.detail.value === 'number' ? ` (measured ${Math.round(e.detail.value * 100) / 100}${typeof e.detail.threshold === 'number' ? `, threshold ${e.detail.threshold}` : ''})` : '',
+      ' · ', timeEl(e.created_at), e.resolved_at ? el('span', {}, ' · resolved ', timeEl(e.resolved_at)) : null)))
+    : el('p', { class: 'subtle', id: 'rule-events' }, 'No automatic rule has fired on your work.'),
+  el('p', { class: 'hint' }, 'Rules can lower your weight or tier or ask for a new test; they never suspend you or hold back pay — that needs a person.')));
+
+  $('quality-content').replaceChildren(...parts);
+}
+
+async function loadQuality() {
+  const status = $('quality-status');
+  try {
+    renderQuality(await api('GET', '/api/v1/me/quality'));
+    announce(status, '');
+  } catch (err) {
+    if (err.status === 401) return location.replace('/login');
+    announce(status, `Could not load your quality figures: ${err.message}`, 'error');
+  }
+}
+$('refresh-quality').addEventListener('click', () => { loadQuality(); loadDecisions(); });
+
+// ---- decisions on my work -----------------------------------------------------------------------
+
+const DECISION_TEXT = { accept: 'Accepted', reject: 'Rejected', fix: 'Fixed by the reviewer' };
+let oldestReview = null; // id of the oldest decision shown, for ?before=
+
+async function showVersions(details, assignmentId) {
+  if (details.dataset.loaded) return;
+  details.dataset.loaded = 'true';
+  const box = details.querySelector('.versions');
+  try {
+    const h = await api('GET', `/api/v1/assignments/${assignmentId}/history`);
+    box.replaceChildren(el('ol', {}, h.versions.map((v) => el('li', {},
+      el('strong', {}, `Version ${v.version}`), ` (${v.source === 'worker' ? 'your answer' : `by ${v.author_name || 'a reviewer'}`}, `, timeEl(v.created_at), '): ',
+      summarise(v.answer)))));
+  } catch (err) {
+    delete details.dataset.loaded;
+    box.textContent = `Could not load the versions: ${err.message}`;
+  }
+}
+
+function decisionItem(d) {
+  const li = el('li', { dataset: { reviewId: String(d.id), decision: d.decision, assignmentId: String(d.assignment_id) } },
+    el('p', { class: 'decision-head' },
+      el('span', { class: 'badge', dataset: { decision: d.decision } }, DECISION_TEXT[d.decision] || d.decision), ' ',
+      el('strong', {}, d.project_name || projectName(d.project_id)), ` · task #${d.task_id} · `, timeEl(d.created_at)),
+    el('dl', { class: 'kv' },
+      d.reason_code ? el('div', {}, el('dt', {}, 'Reason'), el('dd', { dataset: { role: 'reason' } },
+        d.reason_title || d.reason_code, ' (', el('code', {}, d.reason_code), ')')) : null,
+      d.note ? el('div', {}, el('dt', {}, 'Note'), el('dd', { dataset: { role: 'note' } }, d.note)) : null,
+      el('div', {}, el('dt', {}, 'Reviewer'), el('dd', { dataset: { role: 'reviewer' } }, d.reviewer_name || `#${d.reviewer_id}`))));
+  if (d.decision === 'fix') {
+    const details = el('details', { class: 'versions-box' }, el('summary', {}, 'What the reviewer changed'), el('div', { class: 'versions' }, 'Loading…'));
+    details.addEventListener('toggle', () => { if (details.open) showVersions(details, d.assignment_id); });
+    li.append(details);
+  }
+  return li;
+}
+
+async function loadDecisions(older = false) {
+  const status = $('decisions-status');
+  const listNode = $('decision-list');
+  const more = $('decisions-more');
+  more.disabled = true;
+  if (!older) oldestReview = null;
+  try {
+    const q = older && oldestReview !== null ? `?before=${oldestReview}` : '';
+    const reply = await api('GET', `/api/v1/me/reviews${q}`);
+    const items = reply.items || [];
+    for (const d of items) if (d.project_name) projectNames.set(d.project_id, d.project_name);
+    if (older) listNode.append(...items.map(decisionItem));
+    else listNode.replaceChildren(...items.map(decisionItem));
+    if (items.length) oldestReview = items[items.length - 1].id;
+    more.hidden = items.length < 100;
+    $('decisions-empty').hidden = listNode.children.length > 0;
+    announce(status, '');
+  } catch (err) {
+    if (err.status === 401) return location.replace('/login');
+    announce(status, `Could not load the decisions on your work: ${err.message}`, 'error');
+  } finally {
+    more.disabled = false;
+  }
+}
+$('decisions-more').addEventListener('click', () => loadDecisions(true));
+
 // ---- start --------------------------------------------------------------------------------------
 
 if (await requireUser(['worker'])) {
-  await loadProjects();
+  await Promise.all([loadProjects(), loadQuality(), loadDecisions()]);
 }
