@@ -5,8 +5,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "api/pay_flow.h"
 #include "cli/aggregate_cli.h"
 #include "cli/commands.h"
+#include "core/country.h"
 #include "http/errors.h"
 #include "http/routes.h"
 #include "http/server.h"
@@ -26,6 +28,8 @@ static const char usage_main[] =
     "  user add      create a user of any role\n"
     "  demo          seed demo users and a demo project\n"
     "  audit verify  check the audit log's hash chain\n"
+    "  escrow deposit  record money paid into a requester's escrow\n"
+    "  ledger verify check the ledger's invariants (balanced, no negatives, each answer paid once)\n"
     "  routes        print the route table as JSON\n"
     "  errors-doc    print the error code reference (docs/errors.md)\n"
     "  aggregate     infer labels from crowd answers in a CSV file (majority vote, Dawid-Skene, ...)\n"
@@ -38,7 +42,7 @@ static const char usage_db[] =
     "  --data-dir DIR    data folder (env FAIRLABEL_DATA_DIR; default ./data)\n";
 
 struct opts {
-    const char *db, *listen, *data_dir, *email, *role, *country, *name, *password;
+    const char *db, *listen, *data_dir, *email, *role, *country, *name, *password, *amount, *currency, *reference;
     int threads;
 };
 
@@ -57,13 +61,16 @@ static int env_int(const char *name, int dflt)
 /* Parses the options common to every command; returns 0, 1 for --help, -1 on a bad option. */
 static int parse_opts(int argc, char **argv, struct opts *o, const char *usage)
 {
-    enum { O_DB = 1, O_LISTEN, O_THREADS, O_DATA, O_EMAIL, O_ROLE, O_COUNTRY, O_NAME, O_PASSWORD, O_HELP };
+    enum { O_DB = 1, O_LISTEN, O_THREADS, O_DATA, O_EMAIL, O_ROLE, O_COUNTRY, O_NAME, O_PASSWORD, O_HELP, O_AMOUNT,
+           O_CURRENCY, O_REFERENCE };
     static const struct option longopts[] = {
         {"db", required_argument, NULL, O_DB},         {"listen", required_argument, NULL, O_LISTEN},
         {"threads", required_argument, NULL, O_THREADS}, {"data-dir", required_argument, NULL, O_DATA},
         {"email", required_argument, NULL, O_EMAIL},   {"role", required_argument, NULL, O_ROLE},
         {"country", required_argument, NULL, O_COUNTRY}, {"name", required_argument, NULL, O_NAME},
         {"password", required_argument, NULL, O_PASSWORD}, {"help", no_argument, NULL, O_HELP},
+        {"amount", required_argument, NULL, O_AMOUNT}, {"currency", required_argument, NULL, O_CURRENCY},
+        {"reference", required_argument, NULL, O_REFERENCE},
         {NULL, 0, NULL, 0},
     };
     o->db = env_or("FAIRLABEL_DB", NULL);
@@ -83,6 +90,9 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *usage)
         case O_ROLE: o->role = optarg; break;
         case O_COUNTRY: o->country = optarg; break;
         case O_NAME: o->name = optarg; break;
+        case O_AMOUNT: o->amount = optarg; break;
+        case O_CURRENCY: o->currency = optarg; break;
+        case O_REFERENCE: o->reference = optarg; break;
         case O_PASSWORD: o->password = optarg; break;
         case O_HELP: fputs(usage, stdout); return 1;
         default: fputs(usage, stderr); return -1;
@@ -146,6 +156,11 @@ static int cmd_serve(int argc, char **argv)
         .session_ttl_ms = (int64_t)env_int("FAIRLABEL_SESSION_TTL", 7 * 86400) * 1000,
         .callback_unit_ms = env_int("FAIRLABEL_CALLBACK_UNIT_MS", 1000),
     };
+    struct pay_config pay;
+    pay_config_from_env(&pay);
+    cfg.fee_bps = pay.fee_bps;
+    cfg.worker_fee_bps = pay.worker_fee_bps;
+    cfg.test_clock = !strcmp(env_or("FAIRLABEL_TEST_CLOCK", "0"), "1");
     char err[512];
     if (secret_key_load(o.data_dir, cfg.secret_key, err, sizeof err)) {
         fprintf(stderr, "fairlabel: %s\n", err);
@@ -170,6 +185,34 @@ static int cmd_simple(int argc, char **argv, const char *usage_line, int (*fn)(d
         store_schema_version(d, &v);
         printf("database is at schema version %lld\n", (long long)v);
     }
+    db_close(d);
+    return rc;
+}
+
+static int cmd_escrow_deposit(int argc, char **argv)
+{
+    char usage[1200];
+    snprintf(usage, sizeof usage,
+             "usage: fairlabel escrow deposit --email E --amount MICROS --currency CUR --reference REF\n"
+             "%s"
+             "  --email E         the requester whose escrow receives the money\n"
+             "  --amount MICROS   in micro-units (1 USD = 1000000)\n"
+             "  --currency CUR    ISO 4217 code\n"
+             "  --reference REF   the payment's reference; the same reference is recorded once\n",
+             usage_db);
+    struct opts o = {0};
+    int p = parse_opts(argc, argv, &o, usage);
+    if (p) return p > 0 ? 0 : 2;
+    char *end = NULL;
+    long long amount = o.amount ? strtoll(o.amount, &end, 10) : 0;
+    if (!o.email || !o.amount || !o.currency || !o.reference || *end || amount <= 0 || !currency_code_valid(o.currency)) {
+        fprintf(stderr, "fairlabel: --email, --amount (a positive integer of micro-units), --currency (ISO 4217) and "
+                        "--reference are required\n%s", usage);
+        return 2;
+    }
+    db *d = open_migrated(o.db);
+    if (!d) return 1;
+    int rc = cli_escrow_deposit(d, o.email, amount, o.currency, o.reference);
     db_close(d);
     return rc;
 }
@@ -233,6 +276,10 @@ int main(int argc, char **argv)
         return cmd_simple(argc - 2, argv + 2, "usage: fairlabel audit verify [--db URL] [--data-dir DIR]\n",
                           cli_audit_verify);
     if (!strcmp(cmd, "aggregate")) return cli_aggregate(argc - 1, argv + 1);
+    if (!strcmp(cmd, "ledger") && argc > 2 && !strcmp(argv[2], "verify"))
+        return cmd_simple(argc - 2, argv + 2, "usage: fairlabel ledger verify [--db URL] [--data-dir DIR]\n",
+                          cli_ledger_verify);
+    if (!strcmp(cmd, "escrow") && argc > 2 && !strcmp(argv[2], "deposit")) return cmd_escrow_deposit(argc - 2, argv + 2);
     if (!strcmp(cmd, "routes")) {
         routes_write_json(stdout);
         return 0;

@@ -45,6 +45,11 @@ void assignments_release(req *r);
 /* api/aggregate.c */
 void projects_aggregate(req *r);
 void projects_agreement(req *r);
+/* api/ledger.c */
+void escrow_deposit(req *r);
+void me_earnings(req *r);
+void me_escrow(req *r);
+void test_clock_advance(req *r);
 /* api/callbacks.c */
 void projects_callback_put(req *r);
 void tasks_callbacks(req *r);

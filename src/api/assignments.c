@@ -4,6 +4,7 @@
 
 #include "api/api.h"
 #include "api/project_access.h"
+#include "api/pay_flow.h"
 #include "api/quality_flow.h"
 #include "core/schema.h"
 #include "core/validate.h"
@@ -211,6 +212,8 @@ static tx_rc submit_tx(db *d, void *vctx)
                     : quality_after_submit(d, c->r->a, &c->p, &cfg, &c->as, c->now);
     json_decref(holder);
     TX_CHECK(rc);
+    struct pay_config pay = {c->r->cfg->fee_bps, c->r->cfg->worker_fee_bps};
+    TX_CHECK(pay_on_submit(d, &pay, &c->p, &c->as, c->now));
     return TX_COMMIT;
 }
 

@@ -12,4 +12,9 @@ db_rc project_load(db *d, arena *a, const struct user *caller, unsigned role, in
                    bool for_update, struct project *p);
 json_t *project_json(const struct project *p);
 
+/* FW-1 inside a transaction: TX_ROLLBACK with *err = ERR_ESCROW_SHORT when the requester's escrow does
+ * not cover the open work of their published projects and p. */
+tx_rc project_escrow_check(db *d, req *r, const struct project *p, err_id *err, int64_t *required, int64_t *available);
+void reply_escrow_short(req *r, const char *currency, int64_t required, int64_t available);
+
 #endif

@@ -8,6 +8,7 @@
 
 #include "api/api.h"
 #include "api/project_access.h"
+#include "api/pay_flow.h"
 #include "api/quality_flow.h"
 #include "core/schema.h"
 #include "core/validate.h"
@@ -66,7 +67,32 @@ struct project_ctx {
     const char *new_status;
     err_id err;
     int64_t leases_active, now;
+    int64_t required, available; /* ERR_ESCROW_SHORT */
 };
+
+/* FW-1: a project is published (or fed tasks while published) only when the requester's escrow covers
+ * the open work of all their published projects, this one included. */
+tx_rc project_escrow_check(db *d, req *r, const struct project *p, err_id *err, int64_t *required, int64_t *available)
+{
+    struct pay_config pay = {r->cfg->fee_bps, r->cfg->worker_fee_bps};
+    TX_CHECK(pay_escrow_cover(d, &pay, p->owner_id, p->id, p->currency, required, available));
+    if (*available >= *required) return TX_COMMIT;
+    *err = ERR_ESCROW_SHORT;
+    return TX_ROLLBACK;
+}
+
+void reply_escrow_short(req *r, const char *currency, int64_t required, int64_t available)
+{
+    char detail[300];
+    snprintf(detail, sizeof detail,
+             "escrow holds %lld micro-%s but the open work and fees of your published projects need %lld: deposit "
+             "%lld more (FW-1)",
+             (long long)available, currency, (long long)required, (long long)(required - available));
+    reply_error_with(r, ERR_ESCROW_SHORT, NULL, detail,
+                     json_pack("{s:s, s:I, s:I, s:I}", "currency", currency, "required_micros", (json_int_t)required,
+                               "available_micros", (json_int_t)available, "missing_micros",
+                               (json_int_t)(required - available)));
+}
 
 static tx_rc create_tx(db *d, void *vctx)
 {
@@ -173,6 +199,10 @@ static bool run_project_tx(req *r, bool write, store_tx_fn fn, struct project_ct
         reply_error(r, ERR_NOT_FOUND, NULL, "no project %lld", (long long)r->id);
         return false;
     }
+    if (c->err == ERR_ESCROW_SHORT) {
+        reply_escrow_short(r, c->p.currency, c->required, c->available);
+        return false;
+    }
     if (c->err) {
         reply_error(r, c->err, NULL, "the project is %s", c->p.status);
         return false;
@@ -203,6 +233,10 @@ static tx_rc set_status_tx(db *d, void *vctx)
     if (!strcmp(c->new_status, "paused") && strcmp(c->p.status, "published")) {
         c->err = ERR_PROJECT_STATE;
         return TX_ROLLBACK;
+    }
+    if (!strcmp(c->new_status, "published")) {
+        tx_rc t = project_escrow_check(d, c->r, &c->p, &c->err, &c->required, &c->available);
+        if (t != TX_COMMIT) return t;
     }
     TX_CHECK(store_project_set_status(d, c->p.id, c->new_status, c->now));
     char *detail = arena_printf(c->r->a, "{\"project_id\":%lld,\"from\":\"%s\",\"to\":\"%s\"}", (long long)c->p.id,

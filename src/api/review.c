@@ -5,6 +5,7 @@
 
 #include "api/api.h"
 #include "api/project_access.h"
+#include "api/pay_flow.h"
 #include "api/quality_flow.h"
 #include "core/schema.h"
 #include "core/validate.h"
@@ -196,6 +197,8 @@ static tx_rc decide(db *d, struct review_ctx *c, const struct quality_config *cf
         TX_CHECK(store_exec_args(d, Q_PROJECT_UNCOUNT_ANSWER, u, 3, NULL));
     }
     TX_CHECK(quality_task_result(d, r->a, &c->p, cfg, c->as.task_id, c->now));
+    struct pay_config pay = {r->cfg->fee_bps, r->cfg->worker_fee_bps};
+    TX_CHECK(pay_on_decision(d, &pay, &c->p, &c->as, strcmp(state, "rejected") != 0, r->user.id, c->now));
     char *detail = arena_printf(r->a, "{\"assignment_id\":%lld,\"worker_id\":%lld,\"decision\":\"%s\",\"reason_code\":%s%s%s,"
                                       "\"answer_version\":%lld}",
                                 (long long)c->as.id, (long long)c->as.worker_id, c->decision,
@@ -341,16 +344,7 @@ static tx_rc my_reviews_tx(db *d, void *vctx)
 void me_reviews(req *r)
 {
     struct review_ctx c = {.r = r, .review_id = INT64_MAX};
-    const char *before = req_query(r, "before");
-    if (before) {
-        char *end;
-        long long v = strtoll(before, &end, 10);
-        if (!*before || *end || v < 1) {
-            reply_error(r, ERR_BAD_QUERY, "before", "before must be a positive review id");
-            return;
-        }
-        c.review_id = v;
-    }
+    if (req_query_id(r, "before", &c.review_id) != RES_OK) return;
     store_rc rc = store_run(r->db, false, my_reviews_tx, &c);
     if (c.err || rc != STORE_OK) {
         reply_ctx_error(r, &c, rc);

@@ -50,6 +50,7 @@ struct import_ctx {
     json_t *media;  /* media id → {kind, width, height, points} or null (unknown / not yours) */
     json_t *errors; /* pass 1: the first IMPORT_ERRORS_MAX bad lines */
     int64_t imported, imported_gold, now, bad_line, good, bad;
+    int64_t required, available; /* ERR_ESCROW_SHORT */
     err_id err;
     enum import_format { IMPORT_NDJSON, IMPORT_CSV, IMPORT_LABEL_STUDIO, IMPORT_COCO, IMPORT_KITTI } format;
     struct kitti_frame *frames; /* IMPORT_KITTI: the frames of the uploaded ZIP, sorted by name */
@@ -353,6 +354,10 @@ static tx_rc import_tx(db *d, void *vctx)
         TX_CHECK(c->dbrc == DB_OK ? DB_ERROR : c->dbrc);
     }
     TX_CHECK(store_project_add_tasks(d, c->p.id, c->imported - c->imported_gold, c->now)); /* gold is not work */
+    if (!strcmp(c->p.status, "published")) {
+        tx_rc t = project_escrow_check(d, r, &c->p, &c->err, &c->required, &c->available);
+        if (t != TX_COMMIT) return t;
+    }
     char *detail = arena_printf(r->a, "{\"project_id\":%lld,\"tasks\":%lld}", (long long)c->p.id,
                                 (long long)c->imported);
     TX_CHECK(store_audit_append(d, c->now, r->user.id, "tasks.import", c->p.name, detail));
@@ -570,6 +575,10 @@ static void import_run(struct import_ctx *c)
     rc = store_run(r->db, true, import_tx, c);
     if (c->err == ERR_NOT_FOUND) {
         reply_error(r, ERR_NOT_FOUND, NULL, "no project %lld", (long long)r->id);
+        return;
+    }
+    if (c->err == ERR_ESCROW_SHORT) {
+        reply_escrow_short(r, c->p.currency, c->required, c->available);
         return;
     }
     if (c->err == ERR_EXTERNAL_ID_TAKEN) {

@@ -126,6 +126,13 @@ static tx_rc demo_project_tx(db *d, void *vctx)
         TX_CHECK(rc);
     }
     TX_CHECK(store_project_add_tasks(d, c->project_id, n, now));
+    /* the demo requester's escrow covers the demo project's work (FW-1): 100 USD */
+    struct ledger_leg legs[] = {{"external", 0, -100000000}, {"escrow", c->owner, 100000000}};
+    struct ledger_post deposit = {.key = "deposit:demo", .cause = "deposit", .cause_id = c->owner, .currency = "USD",
+                                  .memo = "demo escrow", .legs = legs, .n_legs = 2};
+    int64_t tx;
+    bool replayed;
+    TX_CHECK(store_ledger_post(d, &deposit, now, &tx, &replayed));
     TX_CHECK(store_project_set_status(d, c->project_id, "published", now));
     TX_CHECK(store_audit_append(d, now, c->owner, "project.create", p.name, "{\"via\":\"demo\"}"));
     return TX_COMMIT;
@@ -232,5 +239,137 @@ int cli_audit_verify(db *d)
     }
     arena_free(c.a);
     printf("audit chain OK: %lld entries\n", (long long)count);
+    return 0;
+}
+
+/* ---- ledger verify ---- */
+
+struct ledger_verify_ctx {
+    json_t *unbalanced, *mismatch, *negative, *pay;
+};
+
+static tx_rc ledger_verify_tx(db *d, void *vctx)
+{
+    struct ledger_verify_ctx *c = vctx;
+    static const char *const ucols[] = {"i:tx_id", "i:sum", NULL};
+    static const char *const mcols[] = {"i:account_id", "s:kind", "i:owner_id", "s:currency", "i:balance", "i:entries", NULL};
+    static const char *const ncols[] = {"i:account_id", "s:kind", "i:owner_id", "s:currency", "i:balance", NULL};
+    static const char *const pcols[] = {"i:assignment_id", "s:pay_state", "i:submissions", "i:approvals", "i:rejections", NULL};
+    TX_CHECK(store_rows_json(d, Q_LEDGER_UNBALANCED, NULL, 0, ucols, &c->unbalanced));
+    TX_CHECK(store_rows_json(d, Q_LEDGER_BALANCE_MISMATCH, NULL, 0, mcols, &c->mismatch));
+    TX_CHECK(store_rows_json(d, Q_LEDGER_NEGATIVE, NULL, 0, ncols, &c->negative));
+    TX_CHECK(store_rows_json(d, Q_LEDGER_PAY_MISMATCH, NULL, 0, pcols, &c->pay));
+    return TX_COMMIT;
+}
+
+int cli_ledger_verify(db *d)
+{
+    struct ledger_verify_ctx c = {0};
+    if (store_run(d, false, ledger_verify_tx, &c) != STORE_OK) {
+        fprintf(stderr, "fairlabel: %s\n", db_errmsg(d));
+        return 2;
+    }
+    int problems = 0;
+    size_t i;
+    json_t *r;
+    json_array_foreach(c.unbalanced, i, r) {
+        printf("transaction %lld does not balance: its entries sum to %lld\n",
+               (long long)json_integer_value(json_object_get(r, "tx_id")),
+               (long long)json_integer_value(json_object_get(r, "sum")));
+        problems++;
+    }
+    json_array_foreach(c.mismatch, i, r) {
+        printf("account %lld (%s of %lld, %s) holds %lld but its entries sum to %lld\n",
+               (long long)json_integer_value(json_object_get(r, "account_id")),
+               json_string_value(json_object_get(r, "kind")), (long long)json_integer_value(json_object_get(r, "owner_id")),
+               json_string_value(json_object_get(r, "currency")), (long long)json_integer_value(json_object_get(r, "balance")),
+               (long long)json_integer_value(json_object_get(r, "entries")));
+        problems++;
+    }
+    json_array_foreach(c.negative, i, r) {
+        printf("account %lld (%s of %lld, %s) is negative: %lld\n",
+               (long long)json_integer_value(json_object_get(r, "account_id")),
+               json_string_value(json_object_get(r, "kind")), (long long)json_integer_value(json_object_get(r, "owner_id")),
+               json_string_value(json_object_get(r, "currency")), (long long)json_integer_value(json_object_get(r, "balance")));
+        problems++;
+    }
+    int64_t paid = 0;
+    json_array_foreach(c.pay, i, r) {
+        const char *state = json_string_value(json_object_get(r, "pay_state"));
+        json_int_t s = json_integer_value(json_object_get(r, "submissions")),
+                   a = json_integer_value(json_object_get(r, "approvals")),
+                   j = json_integer_value(json_object_get(r, "rejections"));
+        bool ok = (!strcmp(state, "owed") && s == 0 && a == 0 && j == 0) || /* a liability, not yet paid */
+                  (s == 1 && ((!strcmp(state, "pending") && a == 0 && j == 0) ||
+                              (!strcmp(state, "approved") && a == 1 && j == 0) ||
+                              (!strcmp(state, "rejected") && a == 0 && j == 1)));
+        if (!ok) {
+            printf("answer %lld is %s but has %lld submission, %lld approval and %lld rejection transactions\n",
+                   (long long)json_integer_value(json_object_get(r, "assignment_id")), state, (long long)s, (long long)a,
+                   (long long)j);
+            problems++;
+        }
+        paid += !strcmp(state, "approved");
+    }
+    json_decref(c.unbalanced);
+    json_decref(c.mismatch);
+    json_decref(c.negative);
+    json_decref(c.pay);
+    if (problems) {
+        printf("ledger BROKEN: %d problem%s\n", problems, problems == 1 ? "" : "s");
+        return 1;
+    }
+    printf("ledger OK: every transaction balances, balances match their entries, no account but external is "
+           "negative, and each of %lld approved answers was paid exactly once\n",
+           (long long)paid);
+    return 0;
+}
+
+/* ---- escrow deposit ---- */
+
+struct deposit_cli_ctx {
+    const char *email, *currency, *reference;
+    int64_t amount, tx_id, balance;
+    bool replayed, not_requester;
+    arena *a;
+};
+
+static tx_rc deposit_cli_tx(db *d, void *vctx)
+{
+    struct deposit_cli_ctx *c = vctx;
+    struct user u;
+    const char *hash;
+    db_rc rc = store_user_by_email(d, c->a, c->email, &u, &hash);
+    TX_CHECK(rc);
+    if (rc == DB_DONE || strcmp(u.role, "requester")) {
+        c->not_requester = true;
+        return TX_ROLLBACK;
+    }
+    char key[300];
+    snprintf(key, sizeof key, "deposit:%s", c->reference);
+    struct ledger_leg legs[] = {{"external", 0, -c->amount}, {"escrow", u.id, c->amount}};
+    struct ledger_post post = {.key = key, .cause = "deposit", .cause_id = u.id, .currency = c->currency,
+                               .memo = c->reference, .legs = legs, .n_legs = 2};
+    TX_CHECK(store_ledger_post(d, &post, clock_now_ms(), &c->tx_id, &c->replayed));
+    TX_CHECK(store_ledger_balance(d, "escrow", u.id, c->currency, &c->balance));
+    return TX_COMMIT;
+}
+
+int cli_escrow_deposit(db *d, const char *email, int64_t amount_micros, const char *currency, const char *reference)
+{
+    struct deposit_cli_ctx c = {.email = email, .currency = currency, .reference = reference, .amount = amount_micros,
+                                .a = arena_new(4096)};
+    store_rc rc = store_run(d, true, deposit_cli_tx, &c);
+    arena_free(c.a);
+    if (c.not_requester) {
+        fprintf(stderr, "fairlabel: %s is not a requester\n", email);
+        return 1;
+    }
+    if (rc != STORE_OK) {
+        fprintf(stderr, "fairlabel: %s\n", db_errmsg(d));
+        return 1;
+    }
+    printf("%s %lld micro-%s for %s (transaction %lld); escrow now %lld\n", c.replayed ? "already recorded:" : "deposited",
+           (long long)amount_micros, currency, email, (long long)c.tx_id, (long long)c.balance);
     return 0;
 }

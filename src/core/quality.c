@@ -179,6 +179,7 @@ bool quality_parse(json_t *q, int64_t overlap, const char *prefix, struct qualit
     c->pass_mark = 0.8;
     c->review_percent = 10;
     c->review_below = 0.7;
+    c->review_window_days = 7;
     c->method = "weighted";
     c->iou_threshold = 0.5;
     if (q && !json_is_null(q) && !json_is_object(q)) return bad(e, prefix, "", "%s must be an object", prefix);
@@ -249,11 +250,11 @@ bool quality_parse(json_t *q, int64_t overlap, const char *prefix, struct qualit
     json_t *rv = object_member(q, "review", prefix, "", &sub_ok, e);
     if (!sub_ok) goto out;
     if (rv) {
-        static const char *const rk[] = {"mode", "percent", "below", NULL};
+        static const char *const rk[] = {"mode", "percent", "below", "window_days", NULL};
         if (!only_keys(rv, rk, prefix, "/review", e)) goto out;
         const char *mode = json_string_value(json_object_get(rv, "mode"));
         static const char *const modes[] = {"none", "all", "percent", "low_confidence"};
-        int m = -1;
+        int m = json_object_get(rv, "mode") ? -1 : 0;
         for (int i = 0; mode && i < 4; i++)
             if (!strcmp(mode, modes[i])) m = i;
         if (m < 0) {
@@ -262,7 +263,8 @@ bool quality_parse(json_t *q, int64_t overlap, const char *prefix, struct qualit
         }
         c->review = (enum review_mode)m;
         if (!get_int(rv, "percent", 1, 100, 10, &c->review_percent, prefix, "/review", e) ||
-            !get_fraction(rv, "below", 0.7, &c->review_below, prefix, "/review", e))
+            !get_fraction(rv, "below", 0.7, &c->review_below, prefix, "/review", e) ||
+            !get_int(rv, "window_days", 1, 14, 7, &c->review_window_days, prefix, "/review", e))
             goto out;
     }
 
@@ -352,11 +354,11 @@ json_t *quality_to_json(const struct quality_config *c)
                                                "window", (json_int_t)r->window, "threshold", r->threshold, "action",
                                                action_names[r->action]));
     }
-    json_t *out = json_pack("{s:I, s:f, s:{s:I, s:I}, s:o, s:{s:s, s:I, s:f}, s:o, s:{s:s, s:f}, s:o}", "max_overlap",
+    json_t *out = json_pack("{s:I, s:f, s:{s:I, s:I}, s:o, s:{s:s, s:I, s:f, s:I}, s:o, s:{s:s, s:f}, s:o}", "max_overlap",
                             (json_int_t)c->max_overlap, "target_confidence", c->target_confidence, "gold", "first",
                             (json_int_t)c->gold_first, "percent", (json_int_t)c->gold_percent, "required_skills", skills,
                             "review", "mode", modes[c->review], "percent", (json_int_t)c->review_percent, "below",
-                            c->review_below, "reject_reasons", reasons, "aggregation", "method", c->method,
+                            c->review_below, "window_days", (json_int_t)c->review_window_days, "reject_reasons", reasons, "aggregation", "method", c->method,
                             "iou_threshold", c->iou_threshold, "rules", rules);
     if (c->qualification) {
         json_t *q = json_pack("{s:f}", "pass_mark", c->pass_mark);

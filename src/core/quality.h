@@ -39,6 +39,7 @@ struct quality_config {
     enum review_mode review;
     int64_t review_percent;
     double review_below;
+    int64_t review_window_days; /* unreviewed answers are approved after this (FW-2: default 7, at most 14) */
     int n_reasons;
     const char *reason_codes[QUALITY_MAX_REASONS];
     const char *reason_titles[QUALITY_MAX_REASONS];

@@ -31,6 +31,8 @@ struct server_config {
     int64_t login_window_ms, session_ttl_ms;
     unsigned char secret_key[32]; /* util/secret_key.h */
     int64_t callback_unit_ms;     /* retry backoff unit; 1000 in production, smaller in tests */
+    int64_t fee_bps, worker_fee_bps; /* api/pay_flow.h */
+    bool test_clock;              /* FAIRLABEL_TEST_CLOCK=1: an admin may move the clock (tests only) */
 };
 
 typedef struct req req;
@@ -80,6 +82,8 @@ res req_json_body(req *r, json_t **out);
 const char *req_query(req *r, const char *name);
 /* Reads ?after_id= and ?limit= (1..max, default dflt); replies 400 itself when malformed. */
 res req_page(req *r, int64_t *after, int *limit, int dflt, int max);
+/* ?name=ID when given: a positive integer into *out (left alone when absent); 400 BAD_QUERY otherwise. */
+res req_query_id(req *r, const char *name, int64_t *out);
 const char *req_header(req *r, const char *name);
 /* Ends a request: access log and arena. */
 void req_finish(req *r);

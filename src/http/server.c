@@ -113,6 +113,20 @@ res req_page(req *r, int64_t *after, int *limit, int dflt, int max)
     return RES_OK;
 }
 
+res req_query_id(req *r, const char *name, int64_t *out)
+{
+    const char *v = req_query(r, name);
+    if (!v) return RES_OK;
+    char *end;
+    long long x = strtoll(v, &end, 10);
+    if (!*v || *end || x < 1) {
+        reply_error(r, ERR_BAD_QUERY, name, "%s must be a positive integer", name);
+        return RES_REPLIED;
+    }
+    *out = x;
+    return RES_OK;
+}
+
 const char *req_query(req *r, const char *name)
 {
     return evhttp_find_header(&r->query, name);

@@ -197,6 +197,25 @@ struct review_decision {
 /* DB_OK with *review_id, or DB_DONE when the assignment was decided already. */
 db_rc store_review_decide(db *d, const struct review_decision *r, int64_t now, int64_t *review_id);
 
+/* ledger: one balanced transaction per money movement, in the caller's database transaction */
+struct ledger_leg {
+    const char *kind; /* escrow, pending, available, in_transit, fees, external */
+    int64_t owner_id; /* a user; 0 for the platform's fees and external accounts */
+    int64_t amount;   /* micro-units; + raises the account's balance */
+};
+struct ledger_post {
+    const char *key, *cause, *currency, *memo; /* key: idempotency; cause: submission, approval, … */
+    int64_t cause_id, actor_id;                /* actor 0: the system */
+    const struct ledger_leg *legs;
+    int n_legs;
+    bool has_amounts; /* gross, fee and net of an earnings line */
+    int64_t gross, fee, net;
+};
+/* DB_OK (replayed set when the key was used before: nothing written), DB_CONSTRAINT when an account
+ * other than external would go negative, DB_ERROR for an unbalanced transaction. Audited. */
+db_rc store_ledger_post(db *d, const struct ledger_post *p, int64_t now, int64_t *tx_id, bool *replayed);
+db_rc store_ledger_balance(db *d, const char *kind, int64_t owner_id, const char *currency, int64_t *balance);
+
 /* media */
 struct media_info {
     const char *id, *kind, *format, *content_type, *meta_json;

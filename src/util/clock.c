@@ -1,15 +1,20 @@
 /* Time helpers (see clock.h). */
 #include "util/clock.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <time.h>
+
+static _Atomic int64_t offset_ms; /* moved only by the test clock */
 
 int64_t clock_now_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + atomic_load(&offset_ms);
 }
+
+int64_t clock_advance_ms(int64_t ms) { return atomic_fetch_add(&offset_ms, ms) + ms; }
 
 uint64_t clock_mono_ns(void)
 {

@@ -21,7 +21,7 @@ const fx = {}; // fixtures: objects owned by `requester`
 const freshToken = (role) => (role === 'anonymous' ? undefined : srv.login(users[role].email, users[role].password));
 
 before(async () => {
-  srv = await startServer();
+  srv = await startServer({ env: { FAIRLABEL_TEST_CLOCK: '1' } }); // so an admin's test-clock call succeeds
   const admin = await srv.createUserCli({ role: 'admin' });
   users.admin = { ...admin, token: await srv.login(admin.email, admin.password) };
   for (const [key, role] of [['requester', 'requester'], ['other_requester', 'requester'], ['reviewer', 'reviewer'], ['support', 'support']]) {
@@ -272,6 +272,23 @@ const MATRIX = [
     // The fixture project has no callback URL: the owner is told so (409), others do not see the task.
     route: 'POST /api/v1/tasks/{id}/callbacks/resend', allow: { requester: 409, admin: 409, other_requester: 404 },
     prepare: () => ({ path: `/api/v1/tasks/${fx.submitted.task_id}/callbacks/resend` }),
+  },
+  {
+    route: 'POST /api/v1/escrow/deposits', allow: { admin: 201 },
+    prepare: () => ({ path: '/api/v1/escrow/deposits',
+      body: { requester_id: users.requester.id, amount_micros: 1000, currency: 'USD', reference: `authz-${randomId()}` } }),
+  },
+  {
+    route: 'GET /api/v1/me/earnings', allow: { worker: 200 },
+    prepare: () => ({ path: '/api/v1/me/earnings' }),
+  },
+  {
+    route: 'GET /api/v1/me/escrow', allow: { requester: 200, other_requester: 200 },
+    prepare: () => ({ path: '/api/v1/me/escrow' }),
+  },
+  {
+    route: 'POST /api/v1/test/clock', allow: { admin: 200 },
+    prepare: () => ({ path: '/api/v1/test/clock', body: { advance_ms: 0 } }),
   },
   {
     route: 'GET /api/v1/me/quality', allow: { worker: 200 },

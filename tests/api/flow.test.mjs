@@ -81,6 +81,11 @@ test('first admin from the CLI creates a requester', async () => {
   assert.ok(list.json.items.every((u) => u.role === 'requester'), '?role= filters');
 
   requester = { ...cr.json, password: body.password, token: await srv.login(body.email, body.password) };
+  // the admin records a deposit, so the requester's projects can be published (FW-1)
+  const dep = await srv.api('POST', '/api/v1/escrow/deposits', {
+    token: admin.token, body: { requester_id: requester.id, amount_micros: 1_000_000_000, currency: 'USD', reference: 'flow' },
+  });
+  assert.equal(dep.status, 201, dep.text);
 });
 
 test('workers register (always as workers) and log in', async () => {

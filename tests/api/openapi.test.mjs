@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  REPO_ROOT, routeTable, apiRouteKeys, normalisePattern, startServer, makeProject, ndjson, taskLines,
+  REPO_ROOT, routeTable, apiRouteKeys, normalisePattern, startServer, makeProject, ndjson, taskLines, sleep,
 } from '../lib/server.mjs';
 import { makeChecker } from '../lib/schema.mjs';
 import { pngBytes, kittiBin } from '../lib/media.mjs';
@@ -114,8 +114,8 @@ test('real replies fit the documented responses', async (t) => {
   const seen = new Set();
   const isJsonType = (ct) => ct === 'application/json' || ct.endsWith('+json') || ct === 'application/x-ndjson';
 
-  async function call(method, path, opts = {}) {
-    const r = await srv.api(method, path, opts);
+  async function callOn(server, method, path, opts = {}) {
+    const r = await server.api(method, path, opts);
     const bare = path.split('?')[0];
     const entry = ops.find((o) => o.re.test(bare));
     assert.ok(entry, `${method} ${bare} is in the document`);
@@ -147,6 +147,13 @@ test('real replies fit the documented responses', async (t) => {
     seen.add(`${method} ${op.operationId} ${r.status}`);
     return r;
   }
+  const call = (method, path, opts) => callOn(srv, method, path, opts);
+  // the members of a balances object ({CUR: {...}}), which the checker's additionalProperties does not reach
+  const checkBalances = (r, schema) => {
+    for (const [cur, b] of Object.entries(r.json.balances)) {
+      assert.deepEqual(check({ $ref: `#/components/schemas/${schema}` }, b), [], `${schema} ${cur}: ${JSON.stringify(b)}`);
+    }
+  };
 
   const json = { 'content-type': 'application/json' };
   const ndj = { 'content-type': 'application/x-ndjson' };
@@ -157,7 +164,7 @@ test('real replies fit the documented responses', async (t) => {
   await call('POST', '/api/v1/auth/login', { body: { email: admin.email, password: 'wrong-password' } });
   await call('POST', '/api/v1/auth/login', { body: '{"email":', headers: json });
   const reqBody = { email: 'oa-req@test.example', password: 'requester-pw', display_name: 'Req', role: 'requester', country: 'KE' };
-  await call('POST', '/api/v1/users', { token: at, body: reqBody });
+  const rId = (await call('POST', '/api/v1/users', { token: at, body: reqBody })).json.id;
   await call('POST', '/api/v1/users', { token: at, body: reqBody });
   await call('GET', '/api/v1/users?role=requester', { token: at });
   const rt = (await call('POST', '/api/v1/auth/login', { body: { email: reqBody.email, password: reqBody.password } })).json.token;
@@ -178,7 +185,30 @@ test('real replies fit the documented responses', async (t) => {
   await call('POST', '/api/v1/projects', { token: rt, body: { name: 'OA' } });
   await call('POST', `/api/v1/projects/${p.id}/tasks`, { token: rt, body: ndjson(taskLines(3)), headers: ndj });
   await call('POST', `/api/v1/projects/${p.id}/tasks`, { token: rt, body: ndjson([{ data: {} }]), headers: ndj });
-  await call('POST', `/api/v1/projects/${p.id}/publish`, { token: rt });
+  // Escrow (docs/pay.md): this requester has none yet, so publishing is refused (FW-1) until an admin records a deposit.
+  const short = await call('POST', `/api/v1/projects/${p.id}/publish`, { token: rt });
+  assert.equal(short.json.name, 'ESCROW_SHORT', short.text);
+  assert.deepEqual([short.json.currency, short.json.required_micros, short.json.available_micros, short.json.missing_micros],
+    ['EUR', 3, 0, 3], '3 tasks × (1 micro reward + a 10% fee that rounds to 0)');
+  const deposit = (body, token = at, headers) => call('POST', '/api/v1/escrow/deposits', { token, body, headers });
+  const eur = { requester_id: rId, amount_micros: 10_000_000, currency: 'EUR', reference: 'oa-eur-1', memo: 'wire 1' };
+  const dep = await deposit(eur);
+  assert.equal(dep.status, 201, dep.text);
+  assert.equal(dep.json.escrow_micros, 10_000_000);
+  const replay = await deposit(eur);
+  assert.equal(replay.status, 200, 'a used reference writes nothing');
+  assert.deepEqual([replay.json.replayed, replay.json.tx_id, replay.json.escrow_micros], [true, dep.json.tx_id, 10_000_000]);
+  assert.equal((await deposit({ ...eur, reference: 'oa-eur-2', currency: 'XYZ' })).json.field, '/currency');
+  assert.equal((await deposit({ ...eur, reference: 'oa-eur-2', requester_id: wId })).json.field, '/requester_id');
+  assert.equal((await deposit({ ...eur, reference: 'oa-eur-2', amount_micros: 0 })).json.field, '/amount_micros');
+  assert.equal((await deposit({ ...eur, reference: '' })).json.field, '/reference');
+  assert.equal((await deposit([eur])).status, 422);
+  assert.equal((await deposit('{"requester_id":', at, json)).status, 400);
+  assert.equal((await deposit('requester_id=1', at, { 'content-type': 'text/plain' })).status, 415);
+  assert.equal((await deposit({ ...eur, reference: 'oa-eur-2' }, rt)).status, 403);
+  assert.equal((await deposit({ ...eur, reference: 'oa-eur-2' }, null)).status, 401);
+  assert.equal((await deposit({ requester_id: rId, amount_micros: 100_000_000, currency: 'USD', reference: 'oa-usd-1' })).status, 201);
+  assert.equal((await call('POST', `/api/v1/projects/${p.id}/publish`, { token: rt })).status, 200);
   await call('GET', '/api/v1/projects', { token: wt });
   await call('GET', `/api/v1/projects/${p.id}`, { token: wt });
   await call('GET', `/api/v1/projects/${p.id + 1000}`, { token: wt });
@@ -423,6 +453,87 @@ test('real replies fit the documented responses', async (t) => {
   assert.equal((await call('POST', `/api/v1/tasks/${c.task.id}/callbacks/resend`, { token: rt })).status, 409, 'no callback URL');
   assert.equal((await call('POST', `/api/v1/tasks/${cbc.task.id + 100000}/callbacks/resend`, { token: rt })).status, 404);
   assert.equal((await call('PUT', cbUrl, { token: rt, body: { url: '' } })).json.url, null);
+
+  // Money: a requester without escrow (FW-1 on publish and on adding tasks), the earnings and escrow views, the test clock.
+  const poor = await srv.createUserCli({ role: 'requester', escrow: 0 });
+  const pt = (await call('POST', '/api/v1/auth/login', { body: { email: poor.email, password: poor.password } })).json.token;
+  const poorId = (await call('GET', '/api/v1/me', { token: pt })).json.id;
+  const pp = await makeProject(srv, pt, { tasks: 2, reward_micros: 50000, currency: 'USD' });
+  const refusedPub = await call('POST', `/api/v1/projects/${pp.id}/publish`, { token: pt });
+  assert.equal(refusedPub.status, 409, refusedPub.text);
+  assert.deepEqual([refusedPub.json.name, refusedPub.json.code, refusedPub.json.required_micros, refusedPub.json.missing_micros],
+    ['ESCROW_SHORT', 5000, 110000, 110000], '2 tasks × (50,000 + 5,000 fee)');
+  assert.equal((await call('GET', `/api/v1/projects/${pp.id}`, { token: pt })).json.status, 'draft');
+  assert.equal((await deposit({ requester_id: poorId, amount_micros: 110000, currency: 'USD', reference: 'oa-poor-1' })).status, 201);
+  assert.equal((await call('POST', `/api/v1/projects/${pp.id}/publish`, { token: pt })).status, 200);
+  const refusedImp = await call('POST', `/api/v1/projects/${pp.id}/tasks`, { token: pt, body: ndjson(taskLines(1, 'more')), headers: ndj });
+  assert.deepEqual([refusedImp.status, refusedImp.json.name, refusedImp.json.missing_micros], [409, 'ESCROW_SHORT', 55000], refusedImp.text);
+  assert.equal((await call('GET', `/api/v1/projects/${pp.id}`, { token: pt })).json.task_count, 2, 'nothing imported');
+  const esc = await call('GET', '/api/v1/me/escrow', { token: pt });
+  checkBalances(esc, 'EscrowBalance');
+  assert.equal(esc.json.balances.USD.escrow_micros, 110000);
+  assert.deepEqual([esc.json.lines[0].cause, esc.json.lines[0].escrow, esc.json.lines[0].memo], ['deposit', 110000, 'oa-poor-1']);
+  const rkey = (await call('POST', '/api/v1/api-keys', { token: rt, body: { name: 'oa-pay' } })).json.key;
+  const resc = await call('GET', '/api/v1/me/escrow', { token: rkey });
+  checkBalances(resc, 'EscrowBalance');
+  assert.ok(resc.json.lines.some((l) => l.cause === 'submission' && l.escrow < 0), 'answers were paid from escrow');
+  assert.ok(resc.json.lines.length >= 3, resc.text);
+  const older = await call('GET', `/api/v1/me/escrow?before=${resc.json.lines[1].tx_id}`, { token: rt });
+  assert.equal(older.json.lines[0].tx_id, resc.json.lines[2].tx_id);
+  assert.equal((await call('GET', '/api/v1/me/escrow?before=0', { token: rt })).status, 400);
+  assert.equal((await call('GET', '/api/v1/me/escrow', { token: wt })).status, 403);
+  assert.equal((await call('GET', '/api/v1/me/escrow')).status, 401);
+  const earn = await call('GET', '/api/v1/me/earnings', { token: wt });
+  checkBalances(earn, 'EarningsBalance');
+  assert.equal(earn.json.balances.EUR.available_micros, 1000, 'the fixed answer was approved');
+  const approval = earn.json.lines.find((l) => l.cause === 'approval');
+  assert.deepEqual([approval.cause_id, approval.gross, approval.fee, approval.net, approval.available, approval.pending],
+    [nc.assignment_id, 1000, 0, 1000, 1000, -1000]);
+  assert.ok(earn.json.lines.some((l) => l.cause === 'submission' && l.currency === 'USD' && l.pending === 50000), earn.text);
+  assert.ok(earn.json.lines.every((l) => !('escrow' in l)), 'a worker never sees escrow');
+  await call('GET', `/api/v1/me/earnings?before=${earn.json.lines.at(-1).tx_id}`, { token: wt });
+  assert.equal((await call('GET', '/api/v1/me/earnings?before=x', { token: wt })).status, 400);
+  assert.equal((await call('GET', '/api/v1/me/earnings', { token: rt })).status, 403);
+  assert.equal((await call('GET', '/api/v1/me/earnings')).status, 401);
+  // this server runs without FAIRLABEL_TEST_CLOCK: the clock cannot be moved, whatever the body
+  assert.equal((await call('POST', '/api/v1/test/clock', { token: at, body: { advance_ms: 1000 } })).json.name, 'TEST_CLOCK_OFF');
+  assert.equal((await call('POST', '/api/v1/test/clock', { token: rt, body: { advance_ms: 1000 } })).status, 403);
+
+  // A second server with the test clock on: moving it past a one-day review window approves the answer (FW-2).
+  const clk = await startServer({ env: { FAIRLABEL_TEST_CLOCK: '1', FAIRLABEL_CALLBACK_UNIT_MS: '50' } });
+  t.after(() => clk.stop());
+  const clkCall = (method, path, opts) => callOn(clk, method, path, opts);
+  const cAdmin = await clk.createUserCli({ role: 'admin' });
+  const cat = await clk.login(cAdmin.email, cAdmin.password);
+  const cReq = await clk.createUserCli({ role: 'requester' });
+  const crt = await clk.login(cReq.email, cReq.password);
+  const cw = await clk.register();
+  const cwt = await clk.login(cw.email, cw.password);
+  const cp = await makeProject(clk, crt, { tasks: 1, publish: true, quality: { review: { window_days: 1 } } });
+  assert.equal(cp.quality.review.window_days, 1);
+  const cc = (await clkCall('POST', `/api/v1/projects/${cp.id}/claim`, { token: cwt })).json;
+  assert.equal((await clkCall('POST', `/api/v1/assignments/${cc.assignment_id}/submit`, { token: cwt, body: { lease_token: cc.lease_token, answer: { label: 'positive' } } })).status, 200);
+  const clock = (body, token = cat, headers) => clkCall('POST', '/api/v1/test/clock', { token, body, headers });
+  assert.equal((await clock({ advance_ms: -1 })).json.field, '/advance_ms');
+  assert.equal((await clock({ advance_ms: 1, by: 'x' })).status, 422);
+  assert.equal((await clock('{"advance_ms":', cat, json)).status, 400);
+  assert.equal((await clock({ advance_ms: 1 }, crt)).status, 403);
+  const moved = await clock({ advance_ms: 86400000 + 1000 });
+  assert.equal(moved.json.offset_ms, 86400000 + 1000, moved.text);
+  let cearn;
+  for (let i = 0; i < 200; i++) {
+    cearn = await clkCall('GET', '/api/v1/me/earnings', { token: cwt });
+    if (cearn.json.balances.USD?.available_micros === 50000) break;
+    await sleep(50);
+  }
+  assert.deepEqual(cearn.json.balances.USD, { pending_micros: 0, available_micros: 50000 }, 'approved when the window passed');
+  assert.deepEqual(cearn.json.lines.map((l) => l.cause), ['approval', 'submission']);
+  assert.equal((await clkCall('GET', `/api/v1/assignments/${cc.assignment_id}/history`, { token: cwt })).json.review_state, 'auto_approved');
+  assert.equal((await clkCall('GET', `/api/v1/projects/${cp.id}/results`, { token: crt })).json.items[0].answers[0].review_state, 'auto_approved');
+  await clkCall('GET', `/api/v1/projects/${cp.id}/export?format=jsonl`, { token: crt });
+  assert.equal((await clkCall('POST', `/api/v1/assignments/${cc.assignment_id}/review`, { token: crt, body: { decision: 'accept' } })).json.name, 'REVIEW_DECIDED');
+  const ledger = await clk.cli(['ledger', 'verify', '--db', clk.dbUrl]);
+  assert.match(ledger.stdout, /ledger OK/);
 
   await call('POST', '/api/v1/auth/logout', { token: wt });
   assert.ok(seen.size >= 30, `walked ${seen.size} distinct replies`);

@@ -185,6 +185,9 @@ describe('annotation editors on /worker', { timeout: 120_000 }, () => {
     const db = `sqlite:${join(tmp, 't.db')}`;
     runCli(['user', 'add', '--db', db, '--email', REQUESTER.email, '--role', 'requester', '--country', 'DE',
       '--name', REQUESTER.name, '--password', REQUESTER.password]);
+    // escrow to cover the projects' open work (FW-1)
+    runCli(['escrow', 'deposit', '--db', db, '--email', REQUESTER.email, '--amount', '1000000000000', '--currency', 'USD',
+      '--reference', 'browser-test']);
     runCli(['user', 'add', '--db', db, '--email', WORKER.email, '--role', 'worker', '--country', 'KE',
       '--name', WORKER.name, '--password', WORKER.password]);
     [baseURL, browser] = await Promise.all([

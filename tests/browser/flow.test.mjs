@@ -146,6 +146,9 @@ describe('fairlabel in the browser: requester → worker → export', { timeout:
     const db = `sqlite:${join(tmp, 't.db')}`;
     runCli(['user', 'add', '--db', db, '--email', REQUESTER.email, '--role', 'requester', '--country', 'DE',
       '--name', REQUESTER.name, '--password', REQUESTER.password]);
+    // escrow to cover the project's open work (FW-1)
+    runCli(['escrow', 'deposit', '--db', db, '--email', REQUESTER.email, '--amount', '1000000000000', '--currency', 'USD',
+      '--reference', 'browser-test']);
     baseURL = await startServer(db);
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -331,6 +334,12 @@ describe('fairlabel in the browser: requester → worker → export', { timeout:
     assert.match(await workPage.locator('#done-count').textContent(), /\b3\b/);
     await shot(workPage, 'worker-empty-state');
     assert.equal(state.chosen.size, 3);
+    // the three rewards wait in the worker's pending balance, one line each
+    await workPage.goto(`${baseURL}/worker`);
+    await workPage.locator('#earnings-body tr[data-cause="submission"]').nth(2).waitFor();
+    assert.equal((await workPage.locator('[data-balance="USD-pending"]').textContent()).trim(), '$0.15');
+    await workPage.locator('#earnings').scrollIntoViewIfNeeded();
+    await shot(workPage, 'worker-earnings');
   });
 
   step('requester sees 3 answers and exports them', async () => {

@@ -151,6 +151,11 @@ describe('quality pages: review on /reviewer, decisions on /worker, results on /
       runCliIn(tmp, ['user', 'add', '--db', db, '--email', who.email, '--role', role, '--country', country,
         '--name', who.name, '--password', who.password]);
     }
+    // escrow to cover the projects' open work (FW-1)
+    for (const cur of ['USD', 'EUR']) {
+      runCliIn(tmp, ['escrow', 'deposit', '--db', db, '--email', REQUESTER.email, '--amount', '1000000000000',
+        '--currency', cur, '--reference', `browser-test-${cur}`]);
+    }
     let srv;
     [srv, browser] = await Promise.all([
       startFairlabel({ cwd: tmp, db, logFile: join(ARTIFACTS, 'quality-server.log') }),

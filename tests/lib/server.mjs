@@ -296,22 +296,44 @@ export function newUser(fields = {}) {
   };
 }
 
+// Requesters made by the helpers get this much escrow in each currency the tests use, so publishing passes
+// FW-1 unless a test asks for none ({ escrow: 0 }).
+export const TEST_ESCROW_MICROS = 1_000_000_000_000;
+const TEST_CURRENCIES = ['USD', 'EUR'];
+
 /** `fairlabel user add` against the server's database. Returns the user fields (with password). */
 export async function createUserCli(srv, fields = {}) {
-  const u = newUser(fields);
+  const { escrow = TEST_ESCROW_MICROS, ...rest } = fields;
+  const u = newUser(rest);
   await srv.cli(['user', 'add', '--db', srv.dbUrl, '--email', u.email, '--role', u.role, '--country', u.country,
     '--name', u.display_name, '--password', u.password]);
+  if (u.role === 'requester' && escrow > 0) {
+    for (const cur of TEST_CURRENCIES) {
+      await srv.cli(['escrow', 'deposit', '--db', srv.dbUrl, '--email', u.email, '--amount', String(escrow),
+        '--currency', cur, '--reference', `test-${u.email}-${cur}`]);
+    }
+  }
   return u;
 }
 
 /** POST /api/v1/users as an admin. Returns the user fields (with password) merged with the reply. */
 export async function createUserApi(base, adminToken, fields = {}) {
-  const u = newUser(fields);
+  const { escrow = TEST_ESCROW_MICROS, ...rest } = fields;
+  const u = newUser(rest);
   const r = await api(base, 'POST', '/api/v1/users', {
     token: adminToken,
     body: { email: u.email, password: u.password, display_name: u.display_name, role: u.role, country: u.country },
   });
   assert.equal(r.status, 201, `POST /api/v1/users: ${r.text}`);
+  if (u.role === 'requester' && escrow > 0) {
+    for (const cur of TEST_CURRENCIES) {
+      const dep = await api(base, 'POST', '/api/v1/escrow/deposits', {
+        token: adminToken,
+        body: { requester_id: r.json.id, amount_micros: escrow, currency: cur, reference: `test-${u.email}-${cur}` },
+      });
+      assert.equal(dep.status, 201, `deposit: ${dep.text}`);
+    }
+  }
   return { ...u, ...r.json, password: u.password };
 }
 

@@ -235,6 +235,56 @@ static int setup(void **state, const char *kind)
     return 0;
 }
 
+/* ---- the ledger ---- */
+
+static db_rc post(struct fixture *f, const char *key, const struct ledger_leg *legs, int n, bool *replayed)
+{
+    struct ledger_post p = {.key = key, .cause = "test", .cause_id = 1, .currency = "USD", .legs = legs, .n_legs = n};
+    int64_t tx;
+    begin(f);
+    db_rc rc = store_ledger_post(f->d, &p, T0, &tx, replayed);
+    if (rc == DB_OK) commit(f);
+    else db_rollback(f->d);
+    return rc;
+}
+
+static int64_t balance(struct fixture *f, const char *kind, int64_t owner)
+{
+    int64_t b;
+    begin(f);
+    assert_int_equal(store_ledger_balance(f->d, kind, owner, "USD", &b), DB_OK);
+    commit(f);
+    return b;
+}
+
+static void test_ledger(void **state)
+{
+    struct fixture *f = *state;
+    bool replayed;
+    struct ledger_leg deposit[] = {{"external", 0, -1000}, {"escrow", f->requester, 1000}};
+    assert_int_equal(post(f, "deposit:1", deposit, 2, &replayed), DB_OK);
+    assert_false(replayed);
+    assert_int_equal(balance(f, "escrow", f->requester), 1000);
+    assert_int_equal(balance(f, "external", 0), -1000); /* only external may go below zero */
+    /* the same key again writes nothing */
+    assert_int_equal(post(f, "deposit:1", deposit, 2, &replayed), DB_OK);
+    assert_true(replayed);
+    assert_int_equal(balance(f, "escrow", f->requester), 1000);
+    /* an unbalanced transaction is refused, and so is one that would overdraw escrow; nothing is kept */
+    struct ledger_leg unbalanced[] = {{"escrow", f->requester, -10}, {"pending", f->workers[0], 11}};
+    assert_int_equal(post(f, "bad:1", unbalanced, 2, &replayed), DB_ERROR);
+    struct ledger_leg overdraw[] = {{"escrow", f->requester, -1001}, {"pending", f->workers[0], 1001}};
+    assert_int_equal(post(f, "bad:2", overdraw, 2, &replayed), DB_CONSTRAINT);
+    assert_int_equal(balance(f, "escrow", f->requester), 1000);
+    assert_int_equal(balance(f, "pending", f->workers[0]), 0);
+    /* a three-leg submit */
+    struct ledger_leg submit[] = {{"escrow", f->requester, -110}, {"pending", f->workers[0], 100}, {"fees", 0, 10}};
+    assert_int_equal(post(f, "submission:7", submit, 3, &replayed), DB_OK);
+    assert_int_equal(balance(f, "escrow", f->requester), 890);
+    assert_int_equal(balance(f, "pending", f->workers[0]), 100);
+    assert_int_equal(balance(f, "fees", 0), 10);
+}
+
 static int setup_sqlite(void **state) { return setup(state, "sqlite"); }
 static int setup_pg(void **state) { return setup(state, "pg"); }
 
@@ -262,7 +312,8 @@ static int teardown(void **state)
     cmocka_unit_test_setup_teardown(test_expiry_returns_the_slot, setup_fn, teardown), \
     cmocka_unit_test_setup_teardown(test_stale_tokens_refused, setup_fn, teardown), \
     cmocka_unit_test_setup_teardown(test_submit_writes_once, setup_fn, teardown), \
-    cmocka_unit_test_setup_teardown(test_export_pages, setup_fn, teardown)
+    cmocka_unit_test_setup_teardown(test_export_pages, setup_fn, teardown), \
+    cmocka_unit_test_setup_teardown(test_ledger, setup_fn, teardown)
 
 int main(void)
 {

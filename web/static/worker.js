@@ -431,6 +431,32 @@ async function loadQuality() {
 }
 $('refresh-quality').addEventListener('click', () => { loadQuality(); loadDecisions(); });
 
+// ---- earnings -----------------------------------------------------------------------------------
+
+const CAUSE_TEXT = { submission: 'Submitted (pending)', approval: 'Approved', rejection: 'Rejected (returned)' };
+
+async function loadEarnings() {
+  const status = $('earnings-status');
+  try {
+    const e = await api('GET', '/api/v1/me/earnings');
+    $('earnings-balances').replaceChildren(...Object.entries(e.balances).flatMap(([cur, b]) => [
+      el('dt', {}, `${cur} pending`), el('dd', { dataset: { balance: `${cur}-pending` } }, formatMoney(b.pending_micros, cur)),
+      el('dt', {}, `${cur} available`), el('dd', { dataset: { balance: `${cur}-available` } }, formatMoney(b.available_micros, cur)),
+    ]));
+    const money = (v, cur) => (typeof v === 'number' ? formatMoney(v, cur) : '–');
+    $('earnings-body').replaceChildren(...e.lines.map((l) => el('tr', { dataset: { txId: String(l.tx_id), cause: l.cause } },
+      el('td', {}, timeEl(l.created_at)), el('td', {}, CAUSE_TEXT[l.cause] || l.cause), el('td', {}, l.memo),
+      el('td', {}, money(l.gross, l.currency)), el('td', {}, money(l.fee, l.currency)), el('td', {}, money(l.net, l.currency)),
+      el('td', {}, money(l.pending, l.currency)), el('td', {}, money(l.available, l.currency)))));
+    $('earnings-empty').hidden = e.lines.length > 0;
+    announce(status, '');
+  } catch (err) {
+    if (err.status === 401) return location.replace('/login');
+    announce(status, `Could not load your earnings: ${err.message}`, 'error');
+  }
+}
+$('refresh-earnings').addEventListener('click', () => loadEarnings());
+
 // ---- decisions on my work -----------------------------------------------------------------------
 
 const DECISION_TEXT = { accept: 'Accepted', reject: 'Rejected', fix: 'Fixed by the reviewer' };
@@ -498,5 +524,5 @@ $('decisions-more').addEventListener('click', () => loadDecisions(true));
 // ---- start --------------------------------------------------------------------------------------
 
 if (await requireUser(['worker'])) {
-  await Promise.all([loadProjects(), loadQuality(), loadDecisions()]);
+  await Promise.all([loadProjects(), loadQuality(), loadDecisions(), loadEarnings()]);
 }

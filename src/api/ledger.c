@@ -1,0 +1,177 @@
+/* Money over HTTP: escrow deposits recorded by an admin, a worker's earnings (pending, available and
+ * each line's gross, fees and net, FW-9), a requester's escrow, and the test clock. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "api/pay_flow.h"
+#include "core/country.h"
+#include "core/validate.h"
+#include "http/reply.h"
+#include "util/clock.h"
+
+struct money_ctx {
+    req *r;
+    int64_t now, requester_id, amount, tx_id, balance, before;
+    const char *currency, *reference, *memo;
+    bool replayed;
+    err_id err;
+    const char *field, *detail;
+    json_t *balances, *lines;
+};
+
+static tx_rc deposit_tx(db *d, void *vctx)
+{
+    struct money_ctx *c = vctx;
+    struct user u;
+    db_rc rc = store_user_by_id(d, c->r->a, c->requester_id, &u);
+    TX_CHECK(rc);
+    if (rc == DB_DONE || strcmp(u.role, "requester")) {
+        c->err = ERR_INVALID_FIELD;
+        c->field = "/requester_id";
+        c->detail = "/requester_id must be the id of a requester";
+        return TX_ROLLBACK;
+    }
+    char *key = arena_printf(c->r->a, "deposit:%s", c->reference);
+    struct ledger_leg legs[] = {{"external", 0, -c->amount}, {"escrow", u.id, c->amount}};
+    struct ledger_post post = {.key = key, .cause = "deposit", .cause_id = u.id, .currency = c->currency,
+                               .memo = c->memo ? c->memo : c->reference, .actor_id = c->r->user.id, .legs = legs,
+                               .n_legs = 2};
+    TX_CHECK(store_ledger_post(d, &post, c->now, &c->tx_id, &c->replayed));
+    if (c->replayed) { /* the reference was used: fine when it was this very deposit */
+        static const char *const cols[] = {"i:requester", "s:currency", "i:amount", NULL};
+        json_t *rows;
+        TX_CHECK(store_rows_json(d, Q_LEDGER_DEPOSIT_OF, (struct sql_arg[]){{.text = key}}, 1, cols, &rows));
+        json_t *row = json_array_get(rows, 0);
+        bool same = row && json_integer_value(json_object_get(row, "requester")) == u.id &&
+                    !strcmp(json_string_value(json_object_get(row, "currency")), c->currency) &&
+                    json_integer_value(json_object_get(row, "amount")) == c->amount;
+        json_decref(rows);
+        if (!same) {
+            c->err = ERR_DEPOSIT_REFERENCE_USED;
+            c->field = "/reference";
+            c->detail = "this reference was recorded for another deposit (requester, currency or amount differ)";
+            return TX_ROLLBACK;
+        }
+    }
+    TX_CHECK(store_ledger_balance(d, "escrow", u.id, c->currency, &c->balance));
+    return TX_COMMIT;
+}
+
+/* {requester_id, amount_micros, currency, reference, memo?}: the reference makes it idempotent. */
+void escrow_deposit(req *r)
+{
+    json_t *body;
+    if (req_json_body(r, &body) != RES_OK) return;
+    struct money_ctx c = {.r = r, .now = clock_now_ms()};
+    struct verr e;
+    static const char *const keys[] = {"requester_id", "amount_micros", "currency", "reference", "memo", NULL};
+    if (!json_is_object(body)) {
+        reply_error(r, ERR_INVALID_FIELD, "", "the body must be a JSON object");
+        return;
+    }
+    if (!json_only_keys(body, keys, "", &e) || !json_req_int(body, "requester_id", 1, INT64_MAX, &c.requester_id, &e) ||
+        !json_req_int(body, "amount_micros", 1, 1000000000000000LL, &c.amount, &e) ||
+        !json_req_string(body, "currency", 3, 3, &c.currency, &e) ||
+        !json_req_string(body, "reference", 1, 200, &c.reference, &e) ||
+        !json_opt_string(body, "memo", 500, NULL, &c.memo, &e)) {
+        reply_error(r, ERR_INVALID_FIELD, e.field, "%s", e.detail);
+        return;
+    }
+    if (!currency_code_valid(c.currency)) {
+        reply_error(r, ERR_INVALID_FIELD, "/currency", "/currency must be an ISO 4217 code such as USD or KES");
+        return;
+    }
+    store_rc rc = store_run(r->db, true, deposit_tx, &c);
+    if (c.err) {
+        reply_error(r, c.err, c.field, "%s", c.detail);
+        return;
+    }
+    if (rc != STORE_OK) {
+        reply_store_failure(r, rc);
+        return;
+    }
+    reply_json(r, c.replayed ? 200 : 201,
+               json_pack("{s:I, s:I, s:I, s:s, s:s, s:I, s:b}", "tx_id", (json_int_t)c.tx_id, "requester_id",
+                         (json_int_t)c.requester_id, "amount_micros", (json_int_t)c.amount, "currency", c.currency,
+                         "reference", c.reference, "escrow_micros", (json_int_t)c.balance, "replayed", c.replayed));
+}
+
+static tx_rc mine_tx(db *d, void *vctx)
+{
+    struct money_ctx *c = vctx;
+    req *r = c->r;
+    static const char *const bcols[] = {"s:kind", "s:currency", "i:balance", NULL};
+    static const char *const lcols[] = {"i:tx_id", "s:cause", "i:cause_id", "s:currency", "s:memo", "i:gross", "i:fee",
+                                        "i:net", "t:created_at", "i:pending", "i:available", "i:escrow", NULL};
+    TX_CHECK(store_rows_json(d, Q_LEDGER_BALANCES_OF, (struct sql_arg[]){{.i = r->user.id}}, 1, bcols, &c->balances));
+    struct sql_arg a[] = {{.i = r->user.id}, {.i = c->before}, {.i = 200}};
+    db_rc rc = store_rows_json(d, Q_LEDGER_LINES_OF, a, 3, lcols, &c->lines);
+    if (rc != DB_OK) json_decref(c->balances);
+    TX_CHECK(rc);
+    return TX_COMMIT;
+}
+
+/* {balances: {CUR: {pending, available, …}}, lines: [...]}; ?before=TX pages back. */
+static void reply_mine(req *r, bool worker)
+{
+    struct money_ctx c = {.r = r, .before = INT64_MAX};
+    if (req_query_id(r, "before", &c.before) != RES_OK) return;
+    store_rc rc = store_run(r->db, false, mine_tx, &c);
+    if (rc != STORE_OK) {
+        reply_store_failure(r, rc);
+        return;
+    }
+    json_t *by_cur = json_object();
+    size_t i;
+    json_t *b;
+    json_array_foreach(c.balances, i, b) {
+        const char *cur = json_string_value(json_object_get(b, "currency"));
+        json_t *o = json_object_get(by_cur, cur);
+        if (!o) {
+            o = worker ? json_pack("{s:i, s:i}", "pending_micros", 0, "available_micros", 0)
+                       : json_pack("{s:i}", "escrow_micros", 0);
+            json_object_set_new(by_cur, cur, o);
+        }
+        char name[40];
+        snprintf(name, sizeof name, "%s_micros", json_string_value(json_object_get(b, "kind")));
+        json_object_set(o, name, json_object_get(b, "balance"));
+    }
+    json_decref(c.balances);
+    json_array_foreach(c.lines, i, b) {
+        /* the owner's side only: a worker never sees the requester's escrow, and the reverse */
+        json_object_del(b, worker ? "escrow" : "pending");
+        json_object_del(b, worker ? "escrow" : "available");
+        if (!worker) {
+            json_object_del(b, "gross");
+            json_object_del(b, "fee");
+            json_object_del(b, "net");
+        }
+    }
+    reply_json(r, 200, json_pack("{s:o, s:o}", "balances", by_cur, "lines", c.lines));
+}
+
+void me_earnings(req *r) { reply_mine(r, true); }
+void me_escrow(req *r) { reply_mine(r, false); }
+
+/* {advance_ms}: moves the server's clock forward, so a test can see a review window pass. */
+void test_clock_advance(req *r)
+{
+    if (!r->cfg->test_clock) {
+        reply_error(r, ERR_TEST_CLOCK_OFF, NULL, "start the server with FAIRLABEL_TEST_CLOCK=1 to move its clock");
+        return;
+    }
+    json_t *body;
+    if (req_json_body(r, &body) != RES_OK) return;
+    struct verr e;
+    int64_t ms;
+    static const char *const keys[] = {"advance_ms", NULL};
+    if (!json_is_object(body) || !json_only_keys(body, keys, "", &e) ||
+        !json_req_int(body, "advance_ms", 0, 400LL * 86400000, &ms, &e)) {
+        reply_error(r, ERR_INVALID_FIELD, json_is_object(body) ? e.field : "", "%s",
+                    json_is_object(body) ? e.detail : "the body must be a JSON object");
+        return;
+    }
+    int64_t offset = clock_advance_ms(ms);
+    reply_json(r, 200, json_pack("{s:I, s:o}", "offset_ms", (json_int_t)offset, "now", json_time(clock_now_ms())));
+}
