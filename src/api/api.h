@@ -50,6 +50,7 @@ void escrow_deposit(req *r);
 void me_earnings(req *r);
 void me_escrow(req *r);
 void test_clock_advance(req *r);
+void projects_bonus(req *r);
 /* api/callbacks.c */
 void projects_callback_put(req *r);
 void tasks_callbacks(req *r);

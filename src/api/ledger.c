@@ -5,6 +5,8 @@
 
 #include "api/api.h"
 #include "api/pay_flow.h"
+#include "api/project_access.h"
+#include "core/money.h"
 #include "core/country.h"
 #include "core/validate.h"
 #include "http/reply.h"
@@ -174,4 +176,94 @@ void test_clock_advance(req *r)
     }
     int64_t offset = clock_advance_ms(ms);
     reply_json(r, 200, json_pack("{s:I, s:o}", "offset_ms", (json_int_t)offset, "now", json_time(clock_now_ms())));
+}
+
+/* ---- bonuses: from the requester's escrow to a worker who worked on the project, with a message ---- */
+
+struct bonus_ctx {
+    req *r;
+    int64_t now, worker_id, amount, tx_id, required, available;
+    const char *message, *reference;
+    struct project p;
+    bool replayed;
+    err_id err;
+    const char *field, *detail;
+};
+
+static tx_rc bonus_tx(db *d, void *vctx)
+{
+    struct bonus_ctx *c = vctx;
+    req *r = c->r;
+    db_rc rc = project_load(d, r->a, &r->user, r->role, r->id, ACCESS_OWNER, false, &c->p);
+    TX_CHECK(rc);
+    if (rc == DB_DONE) {
+        c->err = ERR_NOT_FOUND;
+        c->detail = arena_printf(r->a, "no project %lld", (long long)r->id);
+        return TX_ROLLBACK;
+    }
+    int64_t one[1];
+    rc = store_row_i64(d, Q_WORKER_WORKED_ON, (struct sql_arg[]){{.i = c->p.id}, {.i = c->worker_id}}, 2, one, 1);
+    TX_CHECK(rc);
+    if (rc == DB_DONE) {
+        c->err = ERR_INVALID_FIELD;
+        c->field = "/worker_id";
+        c->detail = "/worker_id must be a worker who submitted work in this project";
+        return TX_ROLLBACK;
+    }
+    struct pay_config pay = {r->cfg->fee_bps, r->cfg->worker_fee_bps};
+    int64_t fee, net, wfee;
+    if (!money_fee(c->amount, pay.fee_bps, &fee) || !money_split(c->amount, pay.worker_fee_bps, &net, &wfee)) return TX_FAIL;
+    TX_CHECK(store_ledger_balance(d, "escrow", c->p.owner_id, c->p.currency, &c->available));
+    c->required = c->amount + fee;
+    char *key = arena_printf(r->a, "bonus:%lld:%s", (long long)c->p.id, c->reference);
+    struct ledger_leg legs[] = {{"escrow", c->p.owner_id, -(c->amount + fee)}, {"available", c->worker_id, net},
+                                {"fees", 0, fee + wfee}};
+    struct ledger_post post = {.key = key, .cause = "bonus", .cause_id = c->p.id, .currency = c->p.currency,
+                               .memo = c->message, .actor_id = r->user.id, .legs = legs, .n_legs = 3,
+                               .has_amounts = true, .gross = c->amount, .fee = wfee, .net = net};
+    rc = store_ledger_post(d, &post, c->now, &c->tx_id, &c->replayed);
+    if (rc == DB_CONSTRAINT) { /* escrow would be overdrawn */
+        c->err = ERR_ESCROW_SHORT;
+        return TX_ROLLBACK;
+    }
+    TX_CHECK(rc);
+    return TX_COMMIT;
+}
+
+/* {worker_id, amount_micros, message, reference}: the reference makes it idempotent per project. */
+void projects_bonus(req *r)
+{
+    json_t *body;
+    if (req_json_body(r, &body) != RES_OK) return;
+    struct bonus_ctx c = {.r = r, .now = clock_now_ms()};
+    struct verr e;
+    static const char *const keys[] = {"worker_id", "amount_micros", "message", "reference", NULL};
+    if (!json_is_object(body)) {
+        reply_error(r, ERR_INVALID_FIELD, "", "the body must be a JSON object");
+        return;
+    }
+    if (!json_only_keys(body, keys, "", &e) || !json_req_int(body, "worker_id", 1, INT64_MAX, &c.worker_id, &e) ||
+        !json_req_int(body, "amount_micros", 1, 1000000000000LL, &c.amount, &e) ||
+        !json_req_string(body, "message", 1, 500, &c.message, &e) ||
+        !json_req_string(body, "reference", 1, 200, &c.reference, &e)) {
+        reply_error(r, ERR_INVALID_FIELD, e.field, "%s", e.detail);
+        return;
+    }
+    store_rc rc = store_run(r->db, true, bonus_tx, &c);
+    if (c.err == ERR_ESCROW_SHORT) {
+        reply_escrow_short(r, c.p.currency, c.required, c.available);
+        return;
+    }
+    if (c.err) {
+        reply_error(r, c.err, c.field, "%s", c.detail);
+        return;
+    }
+    if (rc != STORE_OK) {
+        reply_store_failure(r, rc);
+        return;
+    }
+    reply_json(r, c.replayed ? 200 : 201,
+               json_pack("{s:I, s:I, s:I, s:I, s:s, s:s, s:b}", "tx_id", (json_int_t)c.tx_id, "project_id",
+                         (json_int_t)c.p.id, "worker_id", (json_int_t)c.worker_id, "amount_micros",
+                         (json_int_t)c.amount, "currency", c.p.currency, "message", c.message, "replayed", c.replayed));
 }

@@ -43,6 +43,7 @@ const struct route route_table[] = {
     {"GET", "/api/v1/projects/{id}", projects_get, REQ | ADM | WRK | REV, 0},
     {"POST", "/api/v1/projects/{id}/aggregate", projects_aggregate, REQ | ADM, 4 * KiB},
     {"GET", "/api/v1/projects/{id}/agreement", projects_agreement, REQ | ADM, 0},
+    {"POST", "/api/v1/projects/{id}/bonuses", projects_bonus, REQ, 4 * KiB},
     {"PUT", "/api/v1/projects/{id}/callback", projects_callback_put, REQ | ADM, 8 * KiB},
     {"POST", "/api/v1/projects/{id}/claim", assignments_claim, WRK, 4 * KiB},
     {"GET", "/api/v1/projects/{id}/export", projects_export, REQ | ADM, 0},

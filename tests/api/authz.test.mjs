@@ -279,6 +279,12 @@ const MATRIX = [
       body: { requester_id: users.requester.id, amount_micros: 1000, currency: 'USD', reference: `authz-${randomId()}` } }),
   },
   {
+    // The fixture worker submitted in the published project; references differ per cell.
+    route: 'POST /api/v1/projects/{id}/bonuses', allow: { requester: 201, other_requester: 404 },
+    prepare: () => ({ path: `/api/v1/projects/${fx.published.id}/bonuses`,
+      body: { worker_id: users.worker.id, amount_micros: 1000, message: 'thanks', reference: `authz-${randomId()}` } }),
+  },
+  {
     route: 'GET /api/v1/me/earnings', allow: { worker: 200 },
     prepare: () => ({ path: '/api/v1/me/earnings' }),
   },

@@ -216,6 +216,14 @@ test('real replies fit the documented responses', async (t) => {
   await call('POST', `/api/v1/assignments/${c.assignment_id}/submit`, { token: wt, body: { lease_token: c.lease_token, answer: { label: 'zzz' } } });
   await call('POST', `/api/v1/assignments/${c.assignment_id}/submit`, { token: wt, body: { lease_token: 'nope', answer: { label: 'a' } } });
   await call('POST', `/api/v1/assignments/${c.assignment_id}/submit`, { token: wt, body: { lease_token: c.lease_token, answer: { label: 'a' } } });
+  // a bonus to the worker who just submitted (p is in EUR and funded), its replay, and the usual refusals
+  const bonus = { worker_id: (await call('GET', '/api/v1/me', { token: wt })).json.id, amount_micros: 500, message: 'Thanks!', reference: 'oa-bonus-1' };
+  assert.equal((await call('POST', `/api/v1/projects/${p.id}/bonuses`, { token: rt, body: bonus })).status, 201);
+  assert.equal((await call('POST', `/api/v1/projects/${p.id}/bonuses`, { token: rt, body: bonus })).status, 200);
+  assert.equal((await call('POST', `/api/v1/projects/${p.id}/bonuses`, { token: rt, body: { ...bonus, reference: 'oa-bonus-2', amount_micros: 1_000_000_000_000 } })).status, 409);
+  assert.equal((await call('POST', `/api/v1/projects/${p.id}/bonuses`, { token: rt, body: { ...bonus, message: '' } })).status, 422);
+  assert.equal((await call('POST', `/api/v1/projects/${p.id + 1000}/bonuses`, { token: rt, body: bonus })).status, 404);
+  assert.equal((await call('POST', `/api/v1/projects/${p.id}/bonuses`, { token: wt, body: bonus })).status, 403);
   const c2 = (await call('POST', `/api/v1/projects/${p.id}/claim`, { token: wt })).json;
   await call('POST', `/api/v1/assignments/${c2.assignment_id}/release`, { token: wt, body: { lease_token: c2.lease_token } });
   await call('POST', `/api/v1/projects/${p.id}/claim`, { token: wt });
@@ -485,7 +493,7 @@ test('real replies fit the documented responses', async (t) => {
   assert.equal((await call('GET', '/api/v1/me/escrow')).status, 401);
   const earn = await call('GET', '/api/v1/me/earnings', { token: wt });
   checkBalances(earn, 'EarningsBalance');
-  assert.equal(earn.json.balances.EUR.available_micros, 1000, 'the fixed answer was approved');
+  assert.equal(earn.json.balances.EUR.available_micros, 1000 + 500, 'the fixed answer was approved, and the bonus paid');
   const approval = earn.json.lines.find((l) => l.cause === 'approval');
   assert.deepEqual([approval.cause_id, approval.gross, approval.fee, approval.net, approval.available, approval.pending],
     [nc.assignment_id, 1000, 0, 1000, 1000, -1000]);

@@ -167,6 +167,33 @@ test('when escrow runs dry anyway (gold beyond the estimate), the work is kept a
   assert.match((await srv.cli(['ledger', 'verify', '--db', srv.dbUrl])).stdout, /ledger OK/);
 });
 
+test('bonuses: from escrow to a worker of the project, with a message, once per reference', async () => {
+  await deposit(5_000_000, 'wire-bonus');
+  const p = await makeProject(srv, rtoken, { tasks: 1, overlap: 1, reward_micros: 10000 });
+  await srv.api('POST', `/api/v1/projects/${p.id}/publish`, { token: rtoken });
+  const w = await worker();
+  await work(w, p.id);
+  const before = await escrow();
+  const url = `/api/v1/projects/${p.id}/bonuses`;
+  const body = { worker_id: w.id, amount_micros: 200000, message: 'Thank you for the careful notes.', reference: 'b-1' };
+  let r = await srv.api('POST', url, { token: rtoken, body });
+  assert.equal(r.status, 201, r.text);
+  assert.equal((await srv.api('POST', url, { token: rtoken, body })).status, 200, 'the same reference pays once');
+  assert.equal(await escrow(), before - 220000, 'the bonus and its 10% fee left escrow');
+  const e = await earnings(w);
+  assert.equal(e.balances.USD.available_micros, 200000);
+  const line = e.lines.find((l) => l.cause === 'bonus');
+  assert.equal(line.memo, 'Thank you for the careful notes.');
+  assert.deepEqual([line.gross, line.fee, line.net], [200000, 0, 200000]);
+  const stranger = await worker();
+  assert.equal(assertProblem(await srv.api('POST', url, { token: rtoken, body: { ...body, worker_id: stranger.id, reference: 'b-2' } }),
+    422, 'INVALID_FIELD').field, '/worker_id');
+  assert.equal(assertProblem(await srv.api('POST', url, { token: rtoken, body: { ...body, message: '', reference: 'b-3' } }),
+    422, 'INVALID_FIELD').field, '/message');
+  assertProblem(await srv.api('POST', url, { token: rtoken, body: { ...body, amount_micros: 10_000_000_000, reference: 'b-4' } }),
+    409, 'ESCROW_SHORT');
+});
+
 test('many workers submitting at once leave the ledger balanced; ledger verify is clean', async () => {
   await deposit(100_000_000, 'wire-4');
   const p = await makeProject(srv, rtoken, { tasks: 40, overlap: 2, reward_micros: 12345 });
