@@ -56,6 +56,11 @@ static tx_rc deposit_tx(db *d, void *vctx)
             return TX_ROLLBACK;
         }
     }
+    if (!c->replayed) { /* money in: what is owed from before is paid first */
+        struct pay_config pay = {c->r->cfg->fee_bps, c->r->cfg->worker_fee_bps};
+        int settled;
+        TX_CHECK(pay_settle_owed(d, &pay, u.id, c->currency, c->now, &settled));
+    }
     TX_CHECK(store_ledger_balance(d, "escrow", u.id, c->currency, &c->balance));
     return TX_COMMIT;
 }

@@ -69,6 +69,25 @@ db_rc pay_escrow_cover(db *d, const struct pay_config *c, int64_t owner_id, int6
     return store_ledger_balance(d, "escrow", owner_id, currency, available);
 }
 
+/* The reward and fee leave escrow for the worker's pending account; the answer goes from `from` to pending. */
+static db_rc post_submission(db *d, int64_t owner_id, const char *currency, const char *memo, int64_t assignment_id,
+                             int64_t worker_id, int64_t reward, int64_t fee, const char *from, int64_t now)
+{
+    struct ledger_leg legs[] = {{"escrow", owner_id, -(reward + fee)}, {"pending", worker_id, reward}, {"fees", 0, fee}};
+    char key[64];
+    snprintf(key, sizeof key, "submission:%lld", (long long)assignment_id);
+    struct ledger_post post = {.key = key, .cause = "submission", .cause_id = assignment_id, .currency = currency,
+                               .memo = memo, .legs = legs, .n_legs = 3, .has_amounts = true, .gross = reward, .fee = 0,
+                               .net = reward};
+    int64_t tx;
+    bool replayed;
+    db_rc rc = store_ledger_post(d, &post, now, &tx, &replayed);
+    if (rc != DB_OK) return rc;
+    return store_exec_args(d, Q_ASSIGNMENT_SET_PAY,
+                           (struct sql_arg[]){{.i = assignment_id}, {.text = "pending"}, {.null = true}, {.text = from}}, 4,
+                           NULL);
+}
+
 db_rc pay_on_submit(db *d, const struct pay_config *c, const struct project *p, const struct assignment *as,
                     int64_t now)
 {
@@ -88,20 +107,33 @@ db_rc pay_on_submit(db *d, const struct pay_config *c, const struct project *p, 
                  (long long)p->id, (long long)as->id, (long long)cost);
         return store_audit_append(d, now, 0, "pay.owed", p->name, detail);
     }
-    struct ledger_leg legs[] = {{"escrow", p->owner_id, -cost}, {"pending", as->worker_id, p->reward_micros},
-                                {"fees", 0, fee}};
-    char key[64];
-    snprintf(key, sizeof key, "submission:%lld", (long long)as->id);
-    struct ledger_post post = {.key = key, .cause = "submission", .cause_id = as->id, .currency = p->currency,
-                               .memo = p->name, .legs = legs, .n_legs = 3, .has_amounts = true,
-                               .gross = p->reward_micros, .fee = 0, .net = p->reward_micros};
-    int64_t tx;
-    bool replayed;
-    rc = store_ledger_post(d, &post, now, &tx, &replayed);
+    return post_submission(d, p->owner_id, p->currency, p->name, as->id, as->worker_id, p->reward_micros, fee, "none",
+                           now);
+}
+
+db_rc pay_settle_owed(db *d, const struct pay_config *c, int64_t owner_id, const char *currency, int64_t now, int *n)
+{
+    static const char *const cols[] = {"i:id", "i:worker_id", "i:project_id", "i:reward", "s:name", NULL};
+    json_t *rows;
+    *n = 0;
+    db_rc rc = store_rows_json(d, Q_OWED_OF_REQUESTER, (struct sql_arg[]){{.i = owner_id}, {.text = currency}}, 2, cols,
+                               &rows);
     if (rc != DB_OK) return rc;
-    return store_exec_args(d, Q_ASSIGNMENT_SET_PAY,
-                           (struct sql_arg[]){{.i = as->id}, {.text = "pending"}, {.null = true}, {.text = "none"}}, 4,
-                           NULL);
+    size_t i;
+    json_t *r;
+    json_array_foreach(rows, i, r) {
+        int64_t reward = json_integer_value(json_object_get(r, "reward")), fee, escrow;
+        int64_t cost = answer_cost(c, reward, &fee);
+        rc = store_ledger_balance(d, "escrow", owner_id, currency, &escrow);
+        if (rc != DB_OK || escrow < cost) break; /* the oldest first; the rest waits for more money */
+        rc = post_submission(d, owner_id, currency, json_string_value(json_object_get(r, "name")),
+                             json_integer_value(json_object_get(r, "id")),
+                             json_integer_value(json_object_get(r, "worker_id")), reward, fee, "owed", now);
+        if (rc != DB_OK) break;
+        (*n)++;
+    }
+    json_decref(rows);
+    return rc;
 }
 
 db_rc pay_on_decision(db *d, const struct pay_config *c, const struct project *p, const struct assignment *as,

@@ -24,6 +24,10 @@ db_rc pay_escrow_cover(db *d, const struct pay_config *c, int64_t owner_id, int6
 db_rc pay_on_submit(db *d, const struct pay_config *c, const struct project *p, const struct assignment *as,
                     int64_t now);
 
+/* After a deposit: the answers kept as owed when escrow ran dry are paid into pending, oldest first,
+ * while escrow covers them; *n gets how many. */
+db_rc pay_settle_owed(db *d, const struct pay_config *c, int64_t owner_id, const char *currency, int64_t now, int *n);
+
 /* approve: pending → available (minus any worker fee); else the reward and the fee charged at submit
  * return to escrow. DB_DONE when the answer's reward was not pending (decided already, or owed). */
 db_rc pay_on_decision(db *d, const struct pay_config *c, const struct project *p, const struct assignment *as,

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/pay_flow.h"
 #include "core/audit_chain.h"
 #include "core/country.h"
 #include "core/validate.h"
@@ -351,6 +352,12 @@ static tx_rc deposit_cli_tx(db *d, void *vctx)
     struct ledger_post post = {.key = key, .cause = "deposit", .cause_id = u.id, .currency = c->currency,
                                .memo = c->reference, .legs = legs, .n_legs = 2};
     TX_CHECK(store_ledger_post(d, &post, clock_now_ms(), &c->tx_id, &c->replayed));
+    if (!c->replayed) { /* money in: what is owed from before is paid first */
+        struct pay_config pay;
+        pay_config_from_env(&pay);
+        int settled;
+        TX_CHECK(pay_settle_owed(d, &pay, u.id, c->currency, clock_now_ms(), &settled));
+    }
     TX_CHECK(store_ledger_balance(d, "escrow", u.id, c->currency, &c->balance));
     return TX_COMMIT;
 }

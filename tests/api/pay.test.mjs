@@ -165,6 +165,14 @@ test('when escrow runs dry anyway (gold beyond the estimate), the work is kept a
   const audit = await srv.api('GET', '/api/v1/audit?limit=500', { token: adminToken });
   assert.ok(audit.json.items.some((e) => e.action === 'pay.owed'));
   assert.match((await srv.cli(['ledger', 'verify', '--db', srv.dbUrl])).stdout, /ledger OK/);
+  // the next deposit pays what is owed first
+  const dep2 = await srv.api('POST', '/api/v1/escrow/deposits', {
+    token: adminToken, body: { requester_id: pid, amount_micros: 50000, currency: 'USD', reference: 'poor-2' },
+  });
+  assert.equal(dep2.status, 201, dep2.text);
+  assert.equal(dep2.json.escrow_micros, 50000 - 11000, 'the owed answer and its fee came out of the deposit');
+  assert.equal((await earnings(w)).balances.USD.pending_micros, 20000);
+  assert.match((await srv.cli(['ledger', 'verify', '--db', srv.dbUrl])).stdout, /ledger OK/);
 });
 
 test('bonuses: from escrow to a worker of the project, with a message, once per reference', async () => {
