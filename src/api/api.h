@@ -51,6 +51,8 @@ void me_earnings(req *r);
 void me_escrow(req *r);
 void test_clock_advance(req *r);
 void projects_bonus(req *r);
+/* api/wages.c */
+void wage_benchmarks(req *r);
 /* api/callbacks.c */
 void projects_callback_put(req *r);
 void tasks_callbacks(req *r);

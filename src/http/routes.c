@@ -67,6 +67,7 @@ const struct route route_table[] = {
     {"GET", "/api/v1/users", users_list, ADM, 0},
     {"POST", "/api/v1/users", users_create, ADM, 4 * KiB},
     {"PUT", "/api/v1/users/{id}/skills", users_skill_set, ADM, 4 * KiB},
+    {"GET", "/api/v1/wage-benchmarks", wage_benchmarks, ROLES_PUBLIC, 0},
     {"GET", "/healthz", health_live, ROLES_PUBLIC, 0},
     {"GET", "/login", page_serve, ROLES_PUBLIC, 0},
     {"GET", "/readyz", health_ready, ROLES_PUBLIC, 0},

@@ -11,5 +11,6 @@ struct embedded_file {
 
 extern const struct embedded_file embedded_migrations[];
 extern const struct embedded_file embedded_web[];
+extern const struct embedded_file embedded_seed[]; /* data/seed: wage benchmarks and country basics */
 
 #endif

@@ -202,6 +202,10 @@ const MATRIX = [
     },
   },
   {
+    route: 'GET /api/v1/wage-benchmarks', public: true, allow: Object.fromEntries(ROLES.map((r) => [r, 200])),
+    prepare: () => ({ path: '/api/v1/wage-benchmarks' }),
+  },
+  {
     route: 'GET /api/v1/quality-rules', public: true, allow: Object.fromEntries(ROLES.map((r) => [r, 200])),
     prepare: () => ({ path: '/api/v1/quality-rules' }),
   },

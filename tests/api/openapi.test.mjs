@@ -300,6 +300,7 @@ test('real replies fit the documented responses', async (t) => {
   const revId = (await call('POST', '/api/v1/users', { token: at, body: revBody })).json.id;
   const vt = (await call('POST', '/api/v1/auth/login', { body: { email: revBody.email, password: revBody.password } })).json.token;
   await call('GET', '/api/v1/quality-rules');
+  await call('GET', '/api/v1/wage-benchmarks');
   const quality = {
     gold: { first: 1, percent: 10 }, review: { mode: 'all' }, qualification: { pass_mark: 0.5, skill: 'oa-skill' },
     rules: [{ id: 'gold-low', reads: 'gold_accuracy', window: 1, threshold: 0.5, action: 'flag_for_review' }],

@@ -217,3 +217,16 @@ test('many workers submitting at once leave the ledger balanced; ledger verify i
   const audit = await srv.cli(['audit', 'verify', '--db', srv.dbUrl]);
   assert.match(audit.stdout, /audit chain OK/, 'ledger transactions are in the hash chain');
 });
+
+test('the wage benchmarks are public: per country the hourly legal minimum and living wage, sourced, stale marked', async () => {
+  const r = await srv.api('GET', '/api/v1/wage-benchmarks');
+  assert.equal(r.status, 200, r.text);
+  const ke = r.json.items.find((c) => c.country === 'KE');
+  // 16,113.75 KES a month × 12 / 52 weeks / 52 hours = 71.510725 KES an hour; × 0.00775 USD = 0.554208 USD
+  assert.equal(ke.minimum.hourly_micros, 71510725);
+  assert.equal(ke.minimum.hourly_usd_micros, 554208);
+  assert.equal(ke.minimum.unit, 'month');
+  assert.match(ke.minimum.source, /^https:/);
+  assert.equal(ke.living.stale, true, 'a 2023 estimate is more than 24 months old');
+  assert.ok(r.json.items.length >= 10);
+});
