@@ -43,18 +43,16 @@ static tx_rc read_tx(db *d, void *vctx)
     return TX_COMMIT;
 }
 
-/* Dense indices for tasks and workers, in order of first appearance. */
+/* Dense indices for tasks, in order of first appearance. */
 struct dense {
     int64_t *ids;
     size_t n, cap;
 };
 
-static uint32_t dense_index(struct dense *d, int64_t id, bool sorted_input)
+/* Rows come in task order, so a new id is a new index. */
+static uint32_t dense_index(struct dense *d, int64_t id)
 {
-    if (sorted_input && d->n && d->ids[d->n - 1] == id) return (uint32_t)(d->n - 1);
-    if (!sorted_input)
-        for (size_t i = 0; i < d->n; i++)
-            if (d->ids[i] == id) return (uint32_t)i;
+    if (d->n && d->ids[d->n - 1] == id) return (uint32_t)(d->n - 1);
     if (d->n == d->cap) {
         d->cap = d->cap ? 2 * d->cap : 64;
         d->ids = realloc(d->ids, sizeof *d->ids * d->cap);
@@ -105,7 +103,7 @@ static bool build_triples(json_t *rows, json_t *labels, struct triples *t)
         json_array_foreach(labels, k, l) if (label && !strcmp(label, json_string_value(l))) idx = (long)k;
         if (idx < 0) continue;
         t->a[t->n++] = (struct agg_answer){
-            dense_index(&t->items, json_integer_value(json_object_get(row, "task_id")), true),
+            dense_index(&t->items, json_integer_value(json_object_get(row, "task_id"))),
             worker_index(t->workers, t->n_workers, json_integer_value(json_object_get(row, "worker_id"))),
             (uint32_t)idx};
     }
@@ -273,7 +271,7 @@ static void comparison_agreement(json_t *rows, const char *schema_json, json_t *
     for (size_t i = 0; ok && i < n; i++) {
         json_t *row = json_array_get(rows, i), *ans = json_object_get(row, "answer");
         int64_t task = json_integer_value(json_object_get(row, "task_id"));
-        uint32_t item = dense_index(&tasks, task, true);
+        uint32_t item = dense_index(&tasks, task);
         uint32_t w = worker_index(workers, nw, json_integer_value(json_object_get(row, "worker_id")));
         const char *choice = json_string_value(json_object_get(json_object_get(ans, "preference"), "choice"));
         size_t k;

@@ -109,7 +109,7 @@ static db_rc run_rules(db *d, arena *a, const struct project *p, const struct qu
     for (int i = 0; i < cfg->n_rules; i++) {
         const struct quality_rule *r = &cfg->rules[i];
         struct worker_record w;
-        db_rc rc = store_worker_record(d, p->id, worker_id, r->window, r->window, &w);
+        db_rc rc = store_worker_record(d, p->id, worker_id, r, &w);
         if (rc != DB_OK) return rc;
         double value = 0;
         if (!quality_rule_fires(r, &w, &value)) continue;

@@ -188,43 +188,53 @@ db_rc store_task_answers_for_result(db *d, arena *a, int64_t task_id, struct res
     return rc == DB_DONE ? DB_OK : rc;
 }
 
-db_rc store_worker_record(db *d, int64_t project_id, int64_t worker_id, int64_t gold_window, int64_t claim_window,
-                          struct worker_record *w)
+static int cmp_i64(const void *a, const void *b)
 {
-    memset(w, 0, sizeof *w);
-    db_stmt *s = db_q(d, Q_WORKER_RECENT_GOLD);
-    db_bind_i64(s, 1, worker_id);
-    db_bind_i64(s, 2, project_id);
-    db_bind_i64(s, 3, gold_window);
-    db_rc rc;
-    while ((rc = db_step(s)) == DB_ROW) {
-        w->gold_recent++;
-        w->gold_recent_score_ppm_sum += db_col_null(s, 0) ? 0 : db_col_i64(s, 0);
-    }
-    if (rc != DB_DONE) return rc;
-    /* "fast" is under a quarter of the project's median time from claim to submit */
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The median time from claim to submit over the project's last 1,000 submissions; 0 without any. */
+static db_rc project_median_duration(db *d, int64_t project_id, int64_t *median)
+{
     enum { MAX_DURATIONS = 1000 };
     int64_t *dur = malloc(sizeof *dur * MAX_DURATIONS);
     if (!dur) return DB_ERROR;
-    int nd = 0;
-    s = db_q(d, Q_PROJECT_RECENT_DURATIONS);
+    int n = 0;
+    db_stmt *s = db_q(d, Q_PROJECT_RECENT_DURATIONS);
     db_bind_i64(s, 1, project_id);
-    while ((rc = db_step(s)) == DB_ROW && nd < MAX_DURATIONS) dur[nd++] = db_col_i64(s, 0);
+    db_rc rc;
+    while ((rc = db_step(s)) == DB_ROW && n < MAX_DURATIONS) dur[n++] = db_col_i64(s, 0);
     db_reset(s);
-    int64_t median = 0;
-    if (nd) {
-        /* selection by counting is fine for 1,000 values */
-        for (int i = 0; i < nd && !median; i++) {
-            int below = 0, equal = 0;
-            for (int j = 0; j < nd; j++) below += dur[j] < dur[i], equal += dur[j] == dur[i];
-            if (below <= nd / 2 && nd / 2 < below + equal) median = dur[i] ? dur[i] : 1;
-        }
-    }
+    qsort(dur, (size_t)n, sizeof *dur, cmp_i64);
+    *median = n ? (dur[n / 2] > 0 ? dur[n / 2] : 1) : 0;
     free(dur);
-    s = db_q(d, Q_WORKER_RECENT_CLAIMS);
+    return rc == DB_ROW || rc == DB_DONE ? DB_OK : rc;
+}
+
+db_rc store_worker_record(db *d, int64_t project_id, int64_t worker_id, const struct quality_rule *r,
+                          struct worker_record *w)
+{
+    memset(w, 0, sizeof *w);
+    db_rc rc;
+    if (r->reads == RULE_GOLD_ACCURACY) {
+        db_stmt *s = db_q(d, Q_WORKER_RECENT_GOLD);
+        db_bind_i64(s, 1, worker_id);
+        db_bind_i64(s, 2, project_id);
+        db_bind_i64(s, 3, r->window);
+        while ((rc = db_step(s)) == DB_ROW) {
+            w->gold_recent++;
+            w->gold_recent_score_ppm_sum += db_col_null(s, 0) ? 0 : db_col_i64(s, 0);
+        }
+        return rc == DB_DONE ? DB_OK : rc;
+    }
+    /* "fast" is under a quarter of the project's median time from claim to submit */
+    int64_t median = 0;
+    if (r->reads == RULE_FAST_ANSWERS && (rc = project_median_duration(d, project_id, &median)) != DB_OK) return rc;
+    db_stmt *s = db_q(d, Q_WORKER_RECENT_CLAIMS);
     db_bind_i64(s, 1, worker_id);
     db_bind_i64(s, 2, project_id);
-    db_bind_i64(s, 3, claim_window);
+    db_bind_i64(s, 3, r->window);
     while ((rc = db_step(s)) == DB_ROW) {
         if (!strcmp(db_col_text(s, 0), "submitted")) {
             w->submitted_recent++;

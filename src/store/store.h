@@ -187,8 +187,8 @@ struct result_answer {
 db_rc store_task_answers_for_result(db *d, arena *a, int64_t task_id, struct result_answer **items, int *n);
 db_rc store_task_result_set(db *d, int64_t task_id, const char *result_json, const char *method, int64_t conf_ppm,
                             bool final, int64_t now, int64_t *version);
-/* What quality rules read: the last gold_window gold answers and claim_window claims. */
-db_rc store_worker_record(db *d, int64_t project_id, int64_t worker_id, int64_t gold_window, int64_t claim_window,
+/* What one quality rule reads about a worker in a project, over the rule's window (only what it reads). */
+db_rc store_worker_record(db *d, int64_t project_id, int64_t worker_id, const struct quality_rule *r,
                           struct worker_record *w);
 struct review_decision {
     int64_t assignment_id, project_id, reviewer_id, new_version;
