@@ -9,14 +9,7 @@
 #include "core/wages.h"
 #include "http/reply.h"
 #include "util/clock.h"
-#include "util/embedded.h"
-
-static const struct embedded_file *seed(const char *name)
-{
-    for (const struct embedded_file *f = embedded_seed; f->name; f++)
-        if (!strcmp(f->name, name)) return f;
-    return NULL;
-}
+#include "api/wage_tables.h"
 
 static json_t *figure_json(const struct wage_figure *f)
 {
@@ -36,18 +29,14 @@ static json_t *figure_json(const struct wage_figure *f)
 
 void wage_benchmarks(req *r)
 {
-    const struct embedded_file *bf = seed("wage_benchmarks.csv"), *cf = seed("country_basics.csv");
-    struct wage_benchmark *b = NULL;
-    struct wage_country *c = NULL;
-    size_t nb = 0, nc = 0;
-    struct wage_error e;
-    if (!bf || !cf || !wage_benchmarks_parse((const char *)bf->data, bf->size, &b, &nb, &e) ||
-        !wage_countries_parse((const char *)cf->data, cf->size, &c, &nc, &e)) {
-        free(b);
-        reply_error(r, ERR_INTERNAL, NULL, "the wage tables compiled in do not parse");
+    struct wage_set ws;
+    if (wage_set_load(r->db, &ws) != DB_OK) {
+        reply_error(r, ERR_INTERNAL, NULL, "the wage tables do not load");
         return;
     }
-    struct wage_tables t = {b, nb, c, nc};
+    struct wage_tables t = ws.t;
+    const struct wage_country *c = ws.c;
+    size_t nc = ws.nc;
     struct wage_date now = wage_date_from_unix(clock_now_ms() / 1000);
     json_t *items = json_array();
     for (size_t i = 0; i < nc; i++) {
@@ -67,8 +56,7 @@ void wage_benchmarks(req *r)
                                                "normal_weekly_hours", hours, "minimum", figure_json(&f.minimum),
                                                "living", figure_json(&f.living)));
     }
-    free(b);
-    free(c);
+    wage_set_free(&ws);
     reply_json(r, 200, json_pack("{s:o, s:s}", "items", items, "note",
                                  "Hourly figures use the country's normal weekly hours (month × 12 / 52 / hours; day "
                                  "× 6 / hours). Where several regional figures exist the lowest is shown. Stale: "

@@ -18,6 +18,7 @@
 
 const struct route route_table[] = {
     {"GET", "/", page_serve, ROLES_PUBLIC, 0},
+    {"GET", "/admin", page_serve, ROLES_PUBLIC, 0},
     {"GET", "/api/v1/api-keys", apikeys_list, REQ, 0},
     {"POST", "/api/v1/api-keys", apikeys_create, REQ, 4 * KiB},
     {"DELETE", "/api/v1/api-keys/{id}", apikeys_revoke, REQ, 0},
