@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/jobs.h"
 #include "api/quality_flow.h"
 #include "core/money.h"
 #include "util/log.h"
@@ -228,4 +229,11 @@ int pay_auto_approve(db *d, const struct pay_config *c, int64_t now, int *n)
     }
     json_decref(rows);
     return failures ? -1 : 0;
+}
+
+int job_auto_approve(db *d, const struct server_config *cfg, int64_t now)
+{
+    struct pay_config pay = {cfg->fee_bps, cfg->worker_fee_bps};
+    int approved;
+    return pay_auto_approve(d, &pay, now, &approved);
 }

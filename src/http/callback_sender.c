@@ -1,6 +1,6 @@
 /* Delivers result callbacks: takes due rows from the queue (several servers may share it), POSTs
  * each with libcurl under a signature, records the outcome, and schedules retries with backoff until
- * 24 hours after the result was queued. */
+ * 24 hours after the result was queued. Between deliveries it runs the periodic jobs (api/jobs.h). */
 #include "http/callback_sender.h"
 
 #include <curl/curl.h>
@@ -10,11 +10,17 @@
 #include <string.h>
 #include <time.h>
 
-#include "api/pay_flow.h"
+#include "api/jobs.h"
 #include "core/callback.h"
 #include "store/store.h"
 #include "util/clock.h"
 #include "util/log.h"
+
+/* One row per periodic job (api/jobs.h). */
+static const struct job periodic_jobs[] = {
+    {"auto_approve", job_auto_approve},
+    {NULL, NULL},
+};
 
 enum { BATCH = 8, LOCK_MS = 120000, CONNECT_TIMEOUT_MS = 5000, TIMEOUT_MS = 15000 };
 
@@ -179,10 +185,8 @@ static void *sender_main(void *arg)
             d = NULL;
             continue; /* the database comes back, or shutdown ends the loop */
         }
-        /* answers nobody reviewed within their project's window are approved (FW-2) */
-        struct pay_config pay = {config->fee_bps, config->worker_fee_bps};
-        int approved;
-        if (pay_auto_approve(d, &pay, clock_now_ms(), &approved)) log_msg("pay: auto-approval failed: %s", db_errmsg(d));
+        for (const struct job *j = periodic_jobs; j->name; j++)
+            if (j->run(d, config, clock_now_ms())) log_msg("job %s failed: %s", j->name, db_errmsg(d));
         struct take_ctx c = {.now = clock_now_ms()};
         if (store_run(d, true, take_tx, &c) != STORE_OK) continue;
         for (int i = 0; i < c.n; i++) {
