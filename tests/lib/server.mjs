@@ -172,7 +172,10 @@ export async function startServer({ env = {}, threads = 2 } = {}) {
         await exitPromise;
         clearTimeout(t);
       }
+      // Whatever a test did through the API, the ledger it leaves behind must verify (issue 5).
+      const v = await run(BIN, ['ledger', 'verify', '--db', db.url], { env: serverEnv });
       await db.drop();
+      if (v.code !== 0) throw new Error(`fairlabel ledger verify failed after the test (${v.code}):\n${v.stdout}${v.stderr}`);
     },
     api: (method, path, opts) => api(url, method, path, opts),
     raw: (method, path, opts) => rawRequest(url, method, path, opts),
