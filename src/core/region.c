@@ -1,0 +1,125 @@
+/* The region policy state machine: transitions and what each needs (FW-15). */
+#include "core/region.h"
+
+#include <string.h>
+
+static const char *const state_names[] = {"open", "signups_paused", "winding_down", "closed"};
+static const char *const basis_names[] = {"", "sanctions", "local_law", "payment_rail"};
+
+const char *region_state_name(enum region_state s)
+{
+    return (unsigned)s < sizeof state_names / sizeof *state_names ? state_names[s] : "";
+}
+
+bool region_state_parse(const char *s, enum region_state *out)
+{
+    for (size_t i = 0; s && i < sizeof state_names / sizeof *state_names; i++)
+        if (!strcmp(s, state_names[i])) {
+            *out = (enum region_state)i;
+            return true;
+        }
+    return false;
+}
+
+const char *region_basis_name(enum region_basis b)
+{
+    return (unsigned)b < sizeof basis_names / sizeof *basis_names ? basis_names[b] : "";
+}
+
+bool region_basis_parse(const char *s, enum region_basis *out)
+{
+    for (size_t i = 1; s && i < sizeof basis_names / sizeof *basis_names; i++)
+        if (!strcmp(s, basis_names[i])) {
+            *out = (enum region_basis)i;
+            return true;
+        }
+    return false;
+}
+
+bool region_transition_exists(enum region_state from, enum region_state to)
+{
+    switch (from) {
+    case REGION_OPEN: return to == REGION_SIGNUPS_PAUSED || to == REGION_WINDING_DOWN;
+    case REGION_SIGNUPS_PAUSED: return to == REGION_OPEN || to == REGION_WINDING_DOWN;
+    case REGION_WINDING_DOWN: return to == REGION_OPEN || to == REGION_CLOSED;
+    case REGION_CLOSED: return to == REGION_OPEN;
+    }
+    return false;
+}
+
+bool region_transition_restricts(enum region_state from, enum region_state to)
+{
+    return region_transition_exists(from, to) && to != REGION_OPEN;
+}
+
+static bool blank(const char *s)
+{
+    if (!s) return true;
+    for (; *s; s++)
+        if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r') return false;
+    return true;
+}
+
+struct problems {
+    struct region_problem *out;
+    size_t max, n;
+};
+
+static void add(struct problems *p, const char *field, const char *detail)
+{
+    if (p->n < p->max) p->out[p->n] = (struct region_problem){field, detail};
+    p->n++;
+}
+
+size_t region_change_check(const struct region_change *c, enum region_check mode, int64_t notice_at_ms,
+                           struct region_problem *out, size_t max)
+{
+    struct problems p = {out, max, 0};
+    if (!region_transition_exists(c->from, c->to)) {
+        add(&p, "/to", "no such transition from the country's current state (open → signups_paused | winding_down → "
+                       "closed → open; winding down cannot be skipped)");
+        return p.n;
+    }
+    if (blank(c->reason)) add(&p, "/reason", "a reason is required");
+    if (region_transition_restricts(c->from, c->to)) {
+        if (c->basis == REGION_BASIS_NONE)
+            add(&p, "/legal_basis", "a legal basis is required: sanctions, local_law or payment_rail");
+        if (blank(c->basis_reference))
+            add(&p, "/legal_reference", "the reference of the legal basis is required (the list entry, the law, the "
+                                        "payment rail's notice)");
+    }
+    if (c->proposed_by <= 0) add(&p, "/proposed_by", "the proposing admin is required");
+    if (mode == REGION_CHECK_APPROVAL) {
+        if (c->approved_by <= 0) add(&p, "/approved_by", "a second admin must approve the change");
+        else if (c->approved_by == c->proposed_by)
+            add(&p, "/approved_by", "the approving admin must be a different person from the proposer");
+    }
+    if (c->to == REGION_WINDING_DOWN) {
+        if (c->effective_at_ms <= 0) add(&p, "/effective_at", "winding down needs the date work stops");
+        else if (c->emergency) {
+            if (blank(c->emergency_reason))
+                add(&p, "/emergency_reason", "an emergency shortening of the notice needs its recorded reason");
+            if (c->effective_at_ms < notice_at_ms) add(&p, "/effective_at", "the effective date is in the past");
+        } else if (c->effective_at_ms - notice_at_ms < REGION_NOTICE_MS)
+            add(&p, "/effective_at", "winding down takes effect at least 30 days after the notices go out");
+    } else if (c->emergency)
+        add(&p, "/emergency", "only winding down has a notice period to shorten");
+    if (c->to == REGION_CLOSED && notice_at_ms < c->effective_at_ms)
+        add(&p, "/to", "the country closes only on the effective date of its winding down");
+    return p.n;
+}
+
+bool region_signups_allowed(enum region_state s) { return s == REGION_OPEN; }
+
+bool region_new_work_allowed(enum region_state s, int64_t effective_at_ms, int64_t now_ms)
+{
+    switch (s) {
+    case REGION_OPEN:
+    case REGION_SIGNUPS_PAUSED: return true;
+    case REGION_WINDING_DOWN: return now_ms < effective_at_ms;
+    case REGION_CLOSED: return false;
+    }
+    return false;
+}
+
+int64_t region_payout_deadline_ms(int64_t effective_at_ms) { return effective_at_ms + REGION_PAYOUT_MS; }
