@@ -6,8 +6,13 @@
 #include <unistd.h>
 
 #include "api/pay_flow.h"
+#include "api/wage_tables.h"
+#include "api/payouts.h"
 #include "cli/aggregate_cli.h"
 #include "cli/commands.h"
+#include "cli/topup_cli.h"
+#include "cli/payouts_cli.h"
+#include "cli/report_cli.h"
 #include "core/country.h"
 #include "http/errors.h"
 #include "http/routes.h"
@@ -29,7 +34,10 @@ static const char usage_main[] =
     "  demo          seed demo users and a demo project\n"
     "  audit verify  check the audit log's hash chain\n"
     "  escrow deposit  record money paid into a requester's escrow\n"
+    "  payouts batch|confirm  write a payout batch's bank or mobile-money file; read its confirmation\n"
+    "  report pay    the quarterly pay report (FW-10) as JSON, CSV or HTML\n"
     "  ledger verify check the ledger's invariants (balanced, no negatives, each answer paid once)\n"
+    "  topup run     run this week's top-ups to the floor at the median active time (FW-6) now\n"
     "  routes        print the route table as JSON\n"
     "  errors-doc    print the error code reference (docs/errors.md)\n"
     "  aggregate     infer labels from crowd answers in a CSV file (majority vote, Dawid-Skene, ...)\n"
@@ -122,7 +130,7 @@ static db *open_migrated(const char *url)
         fprintf(stderr, "fairlabel: %s\n", err);
         return NULL;
     }
-    if (store_migrate(d, err, sizeof err)) {
+    if (store_migrate(d, err, sizeof err) || wage_seed(d, err, sizeof err)) {
         fprintf(stderr, "fairlabel: %s\n", err);
         db_close(d);
         return NULL;
@@ -162,6 +170,10 @@ static int cmd_serve(int argc, char **argv)
     cfg.worker_fee_bps = pay.worker_fee_bps;
     cfg.test_clock = !strcmp(env_or("FAIRLABEL_TEST_CLOCK", "0"), "1");
     char err[512];
+    if (!payout_min_config_ok(err, sizeof err)) { /* FW-9 caps the payout minimum */
+        fprintf(stderr, "fairlabel: %s\n", err);
+        return 1;
+    }
     if (secret_key_load(o.data_dir, cfg.secret_key, err, sizeof err)) {
         fprintf(stderr, "fairlabel: %s\n", err);
         return 1;
@@ -276,10 +288,13 @@ int main(int argc, char **argv)
         return cmd_simple(argc - 2, argv + 2, "usage: fairlabel audit verify [--db URL] [--data-dir DIR]\n",
                           cli_audit_verify);
     if (!strcmp(cmd, "aggregate")) return cli_aggregate(argc - 1, argv + 1);
+    if (!strcmp(cmd, "payouts")) return cli_payouts(argc - 1, argv + 1);
+    if (!strcmp(cmd, "report") && argc > 2 && !strcmp(argv[2], "pay")) return cli_report_pay(argc - 2, argv + 2);
     if (!strcmp(cmd, "ledger") && argc > 2 && !strcmp(argv[2], "verify"))
         return cmd_simple(argc - 2, argv + 2, "usage: fairlabel ledger verify [--db URL] [--data-dir DIR]\n",
                           cli_ledger_verify);
     if (!strcmp(cmd, "escrow") && argc > 2 && !strcmp(argv[2], "deposit")) return cmd_escrow_deposit(argc - 2, argv + 2);
+    if (!strcmp(cmd, "topup") && argc > 2 && !strcmp(argv[2], "run")) return cli_topup_run(argc - 2, argv + 2);
     if (!strcmp(cmd, "routes")) {
         routes_write_json(stdout);
         return 0;

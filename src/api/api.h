@@ -42,6 +42,7 @@ void tasks_import(req *r);
 void assignments_claim(req *r);
 void assignments_submit(req *r);
 void assignments_release(req *r);
+void assignments_heartbeat(req *r);
 /* api/aggregate.c */
 void projects_aggregate(req *r);
 void projects_agreement(req *r);
@@ -51,8 +52,30 @@ void me_earnings(req *r);
 void me_escrow(req *r);
 void test_clock_advance(req *r);
 void projects_bonus(req *r);
+void escrow_webhook(req *r);
+/* api/payouts.c */
+void me_payout_method_put(req *r);
+void me_payout_schedule_put(req *r);
+void me_payouts_create(req *r);
+void me_payouts_list(req *r);
+void payouts_list(req *r);
+void payouts_confirm(req *r);
+void payouts_fail(req *r);
+void payout_batches_create(req *r);
+void payout_batches_list(req *r);
+void payout_batches_file(req *r);
+void payout_batches_sent(req *r);
+void payout_batches_confirmation(req *r);
 /* api/wages.c */
 void wage_benchmarks(req *r);
+void wage_history(req *r);
+void wage_benchmark_put(req *r);
+void wage_country_put(req *r);
+void pay_check(req *r);
+void projects_pay_check(req *r);
+/* The pay check of a reward at an estimate per country of the wage tables (FW-5); NULL when they do not load. */
+json_t *pay_check_json(db *d, int64_t reward_micros, const char *currency, int64_t estimated_seconds,
+                       int64_t worker_fee_bps);
 /* api/callbacks.c */
 void projects_callback_put(req *r);
 void tasks_callbacks(req *r);
@@ -72,6 +95,20 @@ void review_next(req *r);
 void review_decide(req *r);
 void assignments_history(req *r);
 void me_reviews(req *r);
+/* api/holds.c (FW-4) */
+void rejection_holds_list(req *r);
+void rejection_holds_decide(req *r);
+/* api/reports.c (FW-10, FW-24) */
+void reports_pay(req *r);
+void requesters_metrics(req *r);
+void requester_flags_list(req *r);
+void requester_flags_clear(req *r);
+/* api/notify.c */
+void me_notifications(req *r);
+void me_notification_read(req *r);
+/* api/topup.c */
+void topups_run(req *r);
+void projects_topups(req *r);
 /* api/users.c */
 /* Validates and creates an account: a self sign-up (worker) or, by an admin, any role. */
 void account_create(req *r, bool by_admin);

@@ -6,6 +6,8 @@
 #include "api/project_access.h"
 #include "api/pay_flow.h"
 #include "api/quality_flow.h"
+#include "api/wage_tables.h"
+#include "core/active_time.h"
 #include "core/schema.h"
 #include "core/validate.h"
 #include "http/reply.h"
@@ -25,11 +27,15 @@ struct lease_ctx {
     bool claimed;
     struct claim c;
     const char *stage, *err_field, *err_detail; /* stage: "work" or "qualification" */
+    struct wage_claim wage;                     /* FW-5: the caller's floor against the project's pay */
     /* submit / release */
     struct assignment as;
     json_t *answer;
     const char *answer_json, *idem_key;
     bool replay;
+    /* heartbeat */
+    bool visible, active;
+    int64_t credited_ms, active_ms;
 };
 
 static tx_rc lease(db *d, struct lease_ctx *c, int64_t gold, int64_t attempt)
@@ -39,6 +45,9 @@ static tx_rc lease(db *d, struct lease_ctx *c, int64_t gold, int64_t attempt)
                                  c->now + c->p.lease_seconds * 1000, gold, attempt, &c->c);
     TX_CHECK(rc);
     c->claimed = rc == DB_ROW;
+    /* a re-taken qualification task reuses its row: its time starts again */
+    if (c->claimed)
+        TX_CHECK(store_exec_args(d, Q_ASSIGNMENT_BEAT_RESET, (struct sql_arg[]){{.i = c->c.assignment_id}}, 1, NULL));
     return TX_COMMIT;
 }
 
@@ -108,6 +117,11 @@ static tx_rc claim_tx(db *d, void *vctx)
         c->err = ERR_PROJECT_NOT_PUBLISHED;
         return TX_ROLLBACK;
     }
+    TX_CHECK(wage_claim_check(d, r, &c->p, &c->wage)); /* FW-5 */
+    if (!wage_claim_allowed(&c->wage)) {
+        c->err = ERR_BELOW_PAY_FLOOR;
+        return TX_ROLLBACK;
+    }
     TX_CHECK(store_lease_expire(d, c->p.id, c->now));
     json_t *holder;
     struct quality_config cfg;
@@ -126,6 +140,10 @@ void assignments_claim(req *r)
     store_rc rc = store_run(r->db, true, claim_tx, &c);
     if (c.err == ERR_NOT_FOUND) {
         reply_error(r, ERR_NOT_FOUND, NULL, "no project %lld", (long long)r->id);
+        return;
+    }
+    if (c.err == ERR_BELOW_PAY_FLOOR) {
+        wage_claim_refuse(r, &c.p, &c.wage);
         return;
     }
     if (c.err == ERR_PROJECT_NOT_PUBLISHED) {
@@ -175,6 +193,19 @@ static tx_rc load_own_assignment(db *d, struct lease_ctx *c)
     return TX_COMMIT;
 }
 
+/* At submit: the answer's active time from its heartbeats (or claim → submit without any), and the
+ * project's count of timed answers, which tells the median job there is something new. */
+static db_rc record_active_time(db *d, struct lease_ctx *c)
+{
+    int64_t st[4]; /* leased_at, expires_at, last beat (-1: none), credited */
+    db_rc rc = store_row_i64(d, Q_ASSIGNMENT_BEAT_STATE, (struct sql_arg[]){{.i = c->as.id}}, 1, st, 4);
+    if (rc != DB_ROW) return rc == DB_DONE ? DB_ERROR : rc;
+    c->active_ms = active_at_submit(st[0], st[1], st[2] >= 0, st[2], st[3], c->now);
+    rc = store_exec_args(d, Q_ASSIGNMENT_SET_ACTIVE, (struct sql_arg[]){{.i = c->as.id}, {.i = c->active_ms}}, 2, NULL);
+    if (rc != DB_OK || c->as.gold) return rc;
+    return store_exec_args(d, Q_PROJECT_ACTIVE_BUMP, (struct sql_arg[]){{.i = c->as.project_id}, {.i = c->now}}, 2, NULL);
+}
+
 static tx_rc submit_tx(db *d, void *vctx)
 {
     struct lease_ctx *c = vctx;
@@ -182,7 +213,11 @@ static tx_rc submit_tx(db *d, void *vctx)
     if (t != TX_COMMIT) return t;
     if (!strcmp(c->as.state, "submitted")) {
         c->replay = c->idem_key && !strcmp(c->idem_key, c->as.idempotency_key);
-        if (c->replay) return TX_COMMIT;
+        /* a replay repeats the first reply, active time included */
+        if (c->replay) {
+            TX_CHECK(store_row_i64(d, Q_ASSIGNMENT_ACTIVE_OF, (struct sql_arg[]){{.i = c->as.id}}, 1, &c->active_ms, 1));
+            return TX_COMMIT;
+        }
         c->err = ERR_ASSIGNMENT_ALREADY_SUBMITTED;
         return TX_ROLLBACK;
     }
@@ -205,6 +240,7 @@ static tx_rc submit_tx(db *d, void *vctx)
     rc = store_project_get(d, c->r->a, c->as.project_id, false, &c->p);
     TX_CHECK(rc);
     if (rc == DB_DONE) return TX_FAIL;
+    TX_CHECK(record_active_time(d, c));
     json_t *holder;
     struct quality_config cfg;
     quality_load(&c->p, &holder, &cfg);
@@ -291,9 +327,10 @@ void assignments_submit(req *r)
         reply_store_failure(r, rc);
         return;
     }
-    reply_json(r, 200, json_pack("{s:I, s:I, s:s, s:o}", "assignment_id", (json_int_t)c.as.id, "task_id",
-                                 (json_int_t)c.as.task_id, "status", "submitted", "submitted_at",
-                                 json_time(c.as.submitted_at)));
+    json_t *out = json_pack("{s:I, s:I, s:s, s:o}", "assignment_id", (json_int_t)c.as.id, "task_id",
+                            (json_int_t)c.as.task_id, "status", "submitted", "submitted_at", json_time(c.as.submitted_at));
+    json_object_set_new(out, "active_ms", json_integer(c.active_ms));
+    reply_json(r, 200, out);
 }
 
 static tx_rc release_tx(db *d, void *vctx)
@@ -328,4 +365,68 @@ void assignments_release(req *r)
         return;
     }
     reply_empty(r, 204);
+}
+
+static tx_rc heartbeat_tx(db *d, void *vctx)
+{
+    struct lease_ctx *c = vctx;
+    tx_rc t = load_own_assignment(d, c);
+    if (t != TX_COMMIT) return t;
+    int64_t st[4]; /* leased_at, expires_at, last beat (-1: none), credited */
+    db_rc rc = store_row_i64(d, Q_ASSIGNMENT_BEAT_STATE, (struct sql_arg[]){{.i = c->as.id}}, 1, st, 4);
+    TX_CHECK(rc);
+    if (rc == DB_DONE) return TX_FAIL;
+    int64_t prev = st[2] >= 0 ? st[2] : st[0];
+    c->credited_ms = active_beat_credit(prev, c->now, st[1], c->visible, c->active);
+    int64_t beat_at = c->now > prev ? c->now : prev;
+    int64_t changes = 0;
+    struct sql_arg a[] = {{.i = c->as.id}, {.i = c->r->user.id}, {.text = c->lease_hash}, {.i = c->now},
+                          {.i = beat_at}, {.i = c->credited_ms}, {.i = st[2]}};
+    TX_CHECK(store_exec_args(d, Q_ASSIGNMENT_BEAT, a, 7, &changes));
+    if (changes != 1) {
+        /* a beat of the same lease landed in between: read again; else the lease is gone */
+        int64_t again[4];
+        rc = store_row_i64(d, Q_ASSIGNMENT_BEAT_STATE, (struct sql_arg[]){{.i = c->as.id}}, 1, again, 4);
+        TX_CHECK(rc);
+        if (rc == DB_ROW && again[2] != st[2] && !strcmp(c->as.state, "leased")) return TX_RETRY;
+        c->err = ERR_LEASE_LOST;
+        return TX_ROLLBACK;
+    }
+    c->active_ms = st[3] + c->credited_ms;
+    c->as.expires_at = st[1];
+    return TX_COMMIT;
+}
+
+/* {lease_token, visible, active}: the page says whether it is visible and had input lately; the time since
+ * the previous beat counts as active only when both hold (capped, within the lease). */
+void assignments_heartbeat(req *r)
+{
+    json_t *body;
+    if (req_json_body(r, &body) != RES_OK) return;
+    static const char *const keys[] = {"lease_token", "visible", "active", NULL};
+    char hash[TOKEN_HASH_HEX];
+    if (!lease_token_field(r, body, keys, hash)) return;
+    struct lease_ctx c = {.r = r, .now = clock_now_ms(), .lease_hash = hash};
+    static const char *const flags[] = {"visible", "active"};
+    for (int i = 0; i < 2; i++) {
+        json_t *v = json_object_get(body, flags[i]);
+        if (!json_is_boolean(v)) {
+            reply_error(r, ERR_INVALID_FIELD, arena_printf(r->a, "/%s", flags[i]), "/%s %s", flags[i],
+                        v ? "must be true or false" : "is required");
+            return;
+        }
+        *(i ? &c.active : &c.visible) = json_is_true(v);
+    }
+    store_rc rc = store_run(r->db, true, heartbeat_tx, &c);
+    if (c.err) {
+        reply_lease_error(r, &c);
+        return;
+    }
+    if (rc != STORE_OK) {
+        reply_store_failure(r, rc);
+        return;
+    }
+    reply_json(r, 200, json_pack("{s:I, s:I, s:I, s:I, s:o}", "assignment_id", (json_int_t)c.as.id, "credited_ms",
+                                 (json_int_t)c.credited_ms, "active_ms", (json_int_t)c.active_ms, "beat_interval_ms",
+                                 (json_int_t)ACTIVE_BEAT_INTERVAL_MS, "expires_at", json_time(c.as.expires_at)));
 }

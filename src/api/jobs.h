@@ -13,5 +13,17 @@ struct job {
 
 /* answers nobody reviewed within their project's window are approved (FW-2); api/pay_flow.c */
 int job_auto_approve(db *d, const struct server_config *cfg, int64_t now);
+/* the median active time of projects that received timed answers, for the task card (FW-7); api/topup.c */
+int job_active_medians(db *d, const struct server_config *cfg, int64_t now);
+/* this week's top-ups to the floor at the median active time (FW-6), at most once a minute; api/topup.c */
+int job_topups(db *d, const struct server_config *cfg, int64_t now);
+
+/* workers with the weekly option get their available money asked for once per ISO week (FW-9); api/payouts.c */
+int job_weekly_payouts(db *d, const struct server_config *cfg, int64_t now);
+
+/* requesters far outside the norm are flagged (FW-24), every 10 minutes; api/reports.c */
+int job_requester_flags(db *d, const struct server_config *cfg, int64_t now);
+/* rejection holds nobody decided within HOLD_LAPSE_MS resolve in the worker's favour (FW-4, FW-20); api/holds.c */
+int job_hold_lapse(db *d, const struct server_config *cfg, int64_t now);
 
 #endif

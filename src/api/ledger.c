@@ -1,5 +1,7 @@
-/* Money over HTTP: escrow deposits recorded by an admin, a worker's earnings (pending, available and
- * each line's gross, fees and net, FW-9), a requester's escrow, and the test clock. */
+/* Money over HTTP: escrow deposits recorded by an admin or announced by the payment provider's signed
+ * webhook, a worker's earnings (pending, available and each line's gross, fees and net, FW-9), a
+ * requester's escrow, bonuses, and the test clock. */
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -7,6 +9,7 @@
 #include "api/pay_flow.h"
 #include "api/project_access.h"
 #include "core/money.h"
+#include "core/callback.h"
 #include "core/country.h"
 #include "core/validate.h"
 #include "http/reply.h"
@@ -22,9 +25,10 @@ struct money_ctx {
     json_t *balances, *lines;
 };
 
-static tx_rc deposit_tx(db *d, void *vctx)
+/* Records a deposit in the caller's transaction (the admin route and the payment webhook): external →
+ * escrow(requester), then owed answers are paid. c->err set (and TX_ROLLBACK) when refused. */
+static tx_rc deposit_post(db *d, struct money_ctx *c, int64_t actor_id)
 {
-    struct money_ctx *c = vctx;
     struct user u;
     db_rc rc = store_user_by_id(d, c->r->a, c->requester_id, &u);
     TX_CHECK(rc);
@@ -37,7 +41,7 @@ static tx_rc deposit_tx(db *d, void *vctx)
     char *key = arena_printf(c->r->a, "deposit:%s", c->reference);
     struct ledger_leg legs[] = {{"external", 0, -c->amount}, {"escrow", u.id, c->amount}};
     struct ledger_post post = {.key = key, .cause = "deposit", .cause_id = u.id, .currency = c->currency,
-                               .memo = c->memo ? c->memo : c->reference, .actor_id = c->r->user.id, .legs = legs,
+                               .memo = c->memo ? c->memo : c->reference, .actor_id = actor_id, .legs = legs,
                                .n_legs = 2};
     TX_CHECK(store_ledger_post(d, &post, c->now, &c->tx_id, &c->replayed));
     if (c->replayed) { /* the reference was used: fine when it was this very deposit */
@@ -63,6 +67,12 @@ static tx_rc deposit_tx(db *d, void *vctx)
     }
     TX_CHECK(store_ledger_balance(d, "escrow", u.id, c->currency, &c->balance));
     return TX_COMMIT;
+}
+
+static tx_rc deposit_tx(db *d, void *vctx)
+{
+    struct money_ctx *c = vctx;
+    return deposit_post(d, c, c->r->user.id);
 }
 
 /* {requester_id, amount_micros, currency, reference, memo?}: the reference makes it idempotent. */
@@ -271,4 +281,135 @@ void projects_bonus(req *r)
                json_pack("{s:I, s:I, s:I, s:I, s:s, s:s, s:b}", "tx_id", (json_int_t)c.tx_id, "project_id",
                          (json_int_t)c.p.id, "worker_id", (json_int_t)c.worker_id, "amount_micros",
                          (json_int_t)c.amount, "currency", c.p.currency, "message", c.message, "replayed", c.replayed));
+}
+
+/* ---- deposits announced by the payment provider's webhook ---- */
+
+#define WEBHOOK_TOLERANCE_MS (5 * 60 * 1000LL)
+
+struct webhook_ctx {
+    struct money_ctx m;
+    const char *event_id, *type, *body;
+    bool event_replayed, ignored;
+};
+
+static tx_rc webhook_tx(db *d, void *vctx)
+{
+    struct webhook_ctx *c = vctx;
+    c->event_replayed = false;
+    int64_t id[2];
+    struct sql_arg a[] = {{.text = c->event_id}, {.text = c->type}, {.text = c->body}, {.i = c->m.now}};
+    db_rc rc = store_row_i64(d, Q_WEBHOOK_EVENT_INSERT, a, 4, id, 1);
+    TX_CHECK(rc);
+    if (rc == DB_DONE) { /* this event was recorded before: nothing more happens */
+        rc = store_row_i64(d, Q_WEBHOOK_EVENT_GET, (struct sql_arg[]){{.text = c->event_id}}, 1, id, 2);
+        TX_CHECK(rc);
+        c->m.tx_id = rc == DB_ROW ? id[1] : 0;
+        c->event_replayed = true;
+        return TX_COMMIT;
+    }
+    if (c->ignored) return TX_COMMIT;
+    int64_t event_row = id[0];
+    tx_rc t = deposit_post(d, &c->m, 0);
+    if (t != TX_COMMIT) return t;
+    TX_CHECK(store_exec_args(d, Q_WEBHOOK_EVENT_SET_TX, (struct sql_arg[]){{.i = event_row}, {.i = c->m.tx_id}}, 2, NULL));
+    return TX_COMMIT;
+}
+
+/* "t=<ms>,v1=<64 hex>" → t and the hex; false when malformed. */
+static bool signature_parse(const char *h, int64_t *t, const char **hex)
+{
+    if (!h || strncmp(h, "t=", 2)) return false;
+    char *end;
+    long long v = strtoll(h + 2, &end, 10);
+    if (end == h + 2 || strncmp(end, ",v1=", 4) || strlen(end + 4) != 64) return false;
+    for (const char *p = end + 4; *p; p++)
+        if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f'))) return false;
+    *t = v;
+    *hex = end + 4;
+    return true;
+}
+
+/* The payment provider tells of money paid in: signed with FAIRLABEL_PAYMENT_WEBHOOK_SECRET,
+ * {id, type: "deposit.succeeded", requester_id, amount_micros, currency, reference, memo?}. Each event id is
+ * recorded once; the deposit is the one the admin route records (key deposit:<reference>). */
+void escrow_webhook(req *r)
+{
+    const char *secret = getenv("FAIRLABEL_PAYMENT_WEBHOOK_SECRET");
+    if (!secret || !*secret) {
+        reply_error(r, ERR_PAYMENT_WEBHOOK_OFF, NULL, "this server takes no payment webhooks");
+        return;
+    }
+    int64_t now = clock_now_ms(), t;
+    const char *given;
+    if (!signature_parse(req_header(r, "X-Fairlabel-Signature"), &t, &given)) {
+        reply_error(r, ERR_PAYMENT_SIGNATURE_INVALID, "X-Fairlabel-Signature",
+                    "send X-Fairlabel-Signature: t=<unix ms>,v1=<hex HMAC-SHA256 of \"<t>.<body>\">");
+        return;
+    }
+    if (t < now - WEBHOOK_TOLERANCE_MS || t > now + WEBHOOK_TOLERANCE_MS) {
+        reply_error(r, ERR_PAYMENT_SIGNATURE_STALE, "X-Fairlabel-Signature",
+                    "the signature's time is %lld ms from the server's; at most 300000 are accepted",
+                    (long long)(t > now ? t - now : now - t));
+        return;
+    }
+    char expected[200];
+    callback_signature(secret, t, r->body ? r->body : "", r->body_len, expected, sizeof expected);
+    const char *want = strstr(expected, ",v1=");
+    if (!want || strlen(want + 4) != 64 || sodium_memcmp(want + 4, given, 64) != 0) {
+        reply_error(r, ERR_PAYMENT_SIGNATURE_INVALID, "X-Fairlabel-Signature", "the signature does not match the body");
+        return;
+    }
+    json_t *body;
+    if (req_json_body(r, &body) != RES_OK) return;
+    if (!json_is_object(body)) {
+        reply_error(r, ERR_INVALID_FIELD, "", "the body must be a JSON object");
+        return;
+    }
+    struct webhook_ctx c = {.m = {.r = r, .now = now}};
+    struct verr e;
+    if (!json_req_string(body, "id", 1, 200, &c.event_id, &e) || !json_req_string(body, "type", 1, 100, &c.type, &e)) {
+        reply_error(r, ERR_INVALID_FIELD, e.field, "%s", e.detail);
+        return;
+    }
+    c.ignored = strcmp(c.type, "deposit.succeeded") != 0;
+    static const char *const keys[] = {"id", "type", "requester_id", "amount_micros", "currency", "reference", "memo",
+                                       NULL};
+    if (!c.ignored &&
+        (!json_only_keys(body, keys, "", &e) || !json_req_int(body, "requester_id", 1, INT64_MAX, &c.m.requester_id, &e) ||
+         !json_req_int(body, "amount_micros", 1, 1000000000000000LL, &c.m.amount, &e) ||
+         !json_req_string(body, "currency", 3, 3, &c.m.currency, &e) ||
+         !json_req_string(body, "reference", 1, 200, &c.m.reference, &e) ||
+         !json_opt_string(body, "memo", 500, NULL, &c.m.memo, &e))) {
+        reply_error(r, ERR_INVALID_FIELD, e.field, "%s", e.detail);
+        return;
+    }
+    if (!c.ignored && !currency_code_valid(c.m.currency)) {
+        reply_error(r, ERR_INVALID_FIELD, "/currency", "/currency must be an ISO 4217 code such as USD or KES");
+        return;
+    }
+    char *raw = arena_alloc(r->a, r->body_len + 1);
+    memcpy(raw, r->body, r->body_len);
+    raw[r->body_len] = '\0';
+    c.body = raw;
+    store_rc rc = store_run(r->db, true, webhook_tx, &c);
+    if (c.m.err) {
+        reply_error(r, c.m.err, c.m.field, "%s", c.m.detail);
+        return;
+    }
+    if (rc != STORE_OK) {
+        reply_store_failure(r, rc);
+        return;
+    }
+    if (c.event_replayed || c.ignored) {
+        reply_json(r, 200, json_pack("{s:s, s:b, s:b, s:o}", "event_id", c.event_id, "replayed", c.event_replayed,
+                                     "ignored", c.ignored && !c.event_replayed,
+                                     "tx_id", c.m.tx_id ? json_integer(c.m.tx_id) : json_null()));
+        return;
+    }
+    reply_json(r, 201,
+               json_pack("{s:s, s:b, s:b, s:I, s:I, s:I, s:s, s:s, s:I}", "event_id", c.event_id, "replayed", false,
+                         "ignored", false, "tx_id", (json_int_t)c.m.tx_id, "requester_id", (json_int_t)c.m.requester_id,
+                         "amount_micros", (json_int_t)c.m.amount, "currency", c.m.currency, "reference",
+                         c.m.reference, "escrow_micros", (json_int_t)c.m.balance));
 }

@@ -6,7 +6,9 @@
 #include <string.h>
 
 #include "api/jobs.h"
+#include "api/notify.h"
 #include "api/quality_flow.h"
+#include "api/topup.h"
 #include "core/money.h"
 #include "util/log.h"
 
@@ -89,10 +91,82 @@ static db_rc post_submission(db *d, int64_t owner_id, const char *currency, cons
                            NULL);
 }
 
+/* Pays a qualification answer (FW-8): escrow → available, the platform fee on top like on rewards; the
+ * qualification_pay row records the time and rate, and whether it was paid or is owed. */
+static db_rc post_qualification(db *d, const struct pay_config *c, int64_t owner_id, const char *currency,
+                                const char *memo, int64_t assignment_id, int64_t worker_id, int64_t amount,
+                                int64_t now, int64_t *tx, bool *is_short)
+{
+    int64_t fee, escrow;
+    if (!money_fee(amount, c->fee_bps, &fee)) fee = 0;
+    db_rc rc = store_ledger_balance(d, "escrow", owner_id, currency, &escrow);
+    if (rc != DB_OK) return rc;
+    *is_short = escrow < amount + fee;
+    if (*is_short) return DB_OK;
+    char key[64];
+    snprintf(key, sizeof key, "qualification:%lld", (long long)assignment_id);
+    struct ledger_leg legs[] = {{"escrow", owner_id, -(amount + fee)}, {"available", worker_id, amount}, {"fees", 0, fee}};
+    struct ledger_post post = {.key = key, .cause = "qualification", .cause_id = assignment_id, .currency = currency,
+                               .memo = memo, .legs = legs, .n_legs = 3, .has_amounts = true, .gross = amount, .fee = 0,
+                               .net = amount};
+    bool replayed;
+    return store_ledger_post(d, &post, now, tx, &replayed);
+}
+
+/* The time paid: the estimate or the measured active time, whichever is longer, within the lease. The rate:
+ * the project's rate at its estimate, or the worker's floor where that is higher. */
+static db_rc pay_qualification(db *d, const struct pay_config *c, const struct project *p, const struct assignment *as,
+                               int64_t now)
+{
+    int64_t active[1];
+    db_rc rc = store_row_i64(d, Q_ASSIGNMENT_ACTIVE_MS, (struct sql_arg[]){{.i = as->id}}, 1, active, 1);
+    if (rc != DB_ROW) return rc == DB_DONE ? DB_ERROR : rc;
+    int64_t ms = p->estimated_seconds * 1000 > active[0] ? p->estimated_seconds * 1000 : active[0];
+    int64_t lease_ms = as->expires_at - as->leased_at;
+    if (lease_ms > 0 && ms > lease_ms) ms = lease_ms;
+    if (ms < 0) ms = 0;
+    int64_t rate = 0, amount = 0, tx = 0;
+    if (p->estimated_seconds > 0 && !money_rate_per_hour(p->reward_micros, p->estimated_seconds, &rate)) rate = 0;
+    const char *state = "recorded"; /* an unpaid project (reward 0) pays no one, its test included */
+    bool is_short = false;
+    if (p->reward_micros > 0) {
+        static const char *const cols[] = {"s:country", NULL};
+        json_t *u;
+        rc = store_rows_json(d, Q_USER_COUNTRY_OF, (struct sql_arg[]){{.i = as->worker_id}}, 1, cols, &u);
+        if (rc != DB_OK) return rc;
+        const char *country = json_string_value(json_object_get(json_array_get(u, 0), "country"));
+        struct wage_set ws;
+        int64_t floor;
+        if (wage_set_load(d, &ws) == DB_OK) {
+            if (country && pay_floor_hourly(&ws.t, country, p->currency, now, &floor) && floor > rate) rate = floor;
+            wage_set_free(&ws);
+        }
+        json_decref(u);
+        if (!money_div_ceil((money_i128)rate * ms, 3600000, &amount)) return DB_ERROR;
+        if (amount > 0) {
+            rc = post_qualification(d, c, p->owner_id, p->currency, p->name, as->id, as->worker_id, amount, now, &tx,
+                                    &is_short);
+            if (rc != DB_OK) return rc;
+            state = is_short ? "owed" : "paid";
+        }
+    }
+    struct sql_arg a[] = {{.i = as->id}, {.i = p->id}, {.i = as->worker_id}, {.i = ms}, {.i = rate}, {.i = amount},
+                          {.text = p->currency}, {.i = now}, {.text = state}, {.i = tx, .null = !tx}};
+    rc = store_exec_args(d, Q_QUALIFICATION_PAY_RECORD, a, 10, NULL);
+    if (rc != DB_OK || !is_short) return rc;
+    if (!strcmp(p->status, "published")) rc = store_project_set_status(d, p->id, "paused", now);
+    if (rc != DB_OK) return rc;
+    char detail[160];
+    snprintf(detail, sizeof detail, "{\"project_id\":%lld,\"assignment_id\":%lld,\"owed_micros\":%lld}",
+             (long long)p->id, (long long)as->id, (long long)amount);
+    return store_audit_append(d, now, 0, "pay.qualification_owed", p->name, detail);
+}
+
 db_rc pay_on_submit(db *d, const struct pay_config *c, const struct project *p, const struct assignment *as,
                     int64_t now)
 {
-    if (p->reward_micros <= 0 || as->gold == 2) return DB_OK; /* qualification answers: qualification_pay */
+    if (as->gold == 2) return pay_qualification(d, c, p, as, now);
+    if (p->reward_micros <= 0) return DB_OK;
     int64_t fee, cost = answer_cost(c, p->reward_micros, &fee), escrow;
     db_rc rc = store_ledger_balance(d, "escrow", p->owner_id, p->currency, &escrow);
     if (rc != DB_OK) return rc;
@@ -134,6 +208,28 @@ db_rc pay_settle_owed(db *d, const struct pay_config *c, int64_t owner_id, const
         (*n)++;
     }
     json_decref(rows);
+    if (rc != DB_OK) return rc;
+    /* then qualification pay and top-ups kept as owed, each oldest first */
+    static const char *const qcols[] = {"i:id", "i:worker_id", "i:amount", "i:project_id", "s:name", NULL};
+    rc = store_rows_json(d, Q_QUALIFICATION_OWED_OF_REQUESTER, (struct sql_arg[]){{.i = owner_id}, {.text = currency}},
+                         2, qcols, &rows);
+    if (rc != DB_OK) return rc;
+    json_array_foreach(rows, i, r) {
+        int64_t id = json_integer_value(json_object_get(r, "id")), tx = 0;
+        bool is_short;
+        rc = post_qualification(d, c, owner_id, currency, json_string_value(json_object_get(r, "name")), id,
+                                json_integer_value(json_object_get(r, "worker_id")),
+                                json_integer_value(json_object_get(r, "amount")), now, &tx, &is_short);
+        if (rc != DB_OK || is_short) break;
+        rc = store_exec_args(d, Q_QUALIFICATION_PAY_PAID, (struct sql_arg[]){{.i = id}, {.i = tx}}, 2, NULL);
+        if (rc != DB_OK) break;
+        (*n)++;
+    }
+    json_decref(rows);
+    if (rc != DB_OK) return rc;
+    int topups;
+    rc = topup_settle_owed(d, c, owner_id, currency, now, &topups);
+    *n += topups;
     return rc;
 }
 

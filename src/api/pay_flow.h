@@ -20,12 +20,14 @@ db_rc pay_escrow_cover(db *d, const struct pay_config *c, int64_t owner_id, int6
                        int64_t *required, int64_t *available);
 
 /* After an answer was stored (normal or gold): the reward and the fee leave escrow, the reward waits
- * in the worker's pending account. No-op for an unpaid (reward 0) project or a qualification answer. */
+ * in the worker's pending account. No-op for an unpaid (reward 0) project. A qualification answer is paid
+ * straight to available at the higher of the project's rate and the worker's floor, for the longer of the
+ * estimate and its active time (FW-8), or kept as owed (project paused) when escrow is short. */
 db_rc pay_on_submit(db *d, const struct pay_config *c, const struct project *p, const struct assignment *as,
                     int64_t now);
 
 /* After a deposit: the answers kept as owed when escrow ran dry are paid into pending, oldest first,
- * while escrow covers them; *n gets how many. */
+ * while escrow covers them, then owed qualification pay (FW-8) and owed top-ups (FW-6); *n gets how many. */
 db_rc pay_settle_owed(db *d, const struct pay_config *c, int64_t owner_id, const char *currency, int64_t now, int *n);
 
 /* approve: pending → available (minus any worker fee); else the reward and the fee charged at submit

@@ -10,6 +10,9 @@
 #include "api/project_access.h"
 #include "api/pay_flow.h"
 #include "api/quality_flow.h"
+#include "api/wage_tables.h"
+#include "api/task_card.h"
+#include "api/reports.h"
 #include "core/schema.h"
 #include "core/validate.h"
 #include "http/reply.h"
@@ -143,7 +146,29 @@ void projects_create(req *r)
         reply_store_failure(r, rc);
         return;
     }
-    reply_json(r, 201, project_json(&c.p));
+    json_t *out = project_json(&c.p);
+    /* FW-5: where this pay meets the floor and the living wage, so a requester sees who will be offered it */
+    json_t *check = pay_check_json(r->db, c.p.reward_micros, c.p.currency, c.p.estimated_seconds,
+                                   r->cfg->worker_fee_bps);
+    json_object_set_new(out, "pay_check", check ? check : json_null());
+    reply_json(r, 201, out);
+}
+
+/* FW-5: a worker sees each project marked offered or not, with the reason (loads the cached tables). */
+static void mark_offers(req *r, const struct project *items, int n, json_t *const *out)
+{
+    if (!(r->role & ROLE_WORKER) || n == 0) return;
+    struct wage_set ws;
+    bool loaded = wage_set_load(r->db, &ws) == DB_OK;
+    for (int i = 0; i < n; i++) {
+        if (loaded) {
+            wage_offer_mark(&ws, r->user.country, r->cfg->worker_fee_bps, &items[i], out[i]);
+        } else {
+            json_object_set_new(out[i], "offered", json_false());
+            json_object_set_new(out[i], "not_offered_reason", json_string("the wage tables do not load"));
+        }
+    }
+    if (loaded) wage_set_free(&ws);
 }
 
 struct list_ctx {
@@ -174,7 +199,10 @@ void projects_list(req *r)
         return;
     }
     json_t *items = json_array();
-    for (int i = 0; i < c.n; i++) json_array_append_new(items, project_json(&c.items[i]));
+    json_t **marks = arena_alloc(r->a, sizeof *marks * (size_t)(c.n ? c.n : 1));
+    for (int i = 0; i < c.n; i++) json_array_append_new(items, marks[i] = project_json(&c.items[i]));
+    mark_offers(r, c.items, c.n, marks);
+    task_card_attach(r, items); /* FW-7, workers only */
     reply_json(r, 200, json_pack("{s:o}", "items", items));
 }
 
@@ -199,6 +227,12 @@ static bool run_project_tx(req *r, bool write, store_tx_fn fn, struct project_ct
         reply_error(r, ERR_NOT_FOUND, NULL, "no project %lld", (long long)r->id);
         return false;
     }
+    if (c->err == ERR_REQUESTER_FLAGGED) {
+        reply_error(r, ERR_REQUESTER_FLAGGED, NULL,
+                    "your account is on hold for an admin's review of your rejection rate or pay (FW-24): running "
+                    "projects continue, and you can publish again once an admin clears the hold");
+        return false;
+    }
     if (c->err == ERR_ESCROW_SHORT) {
         reply_escrow_short(r, c->p.currency, c->required, c->available);
         return false;
@@ -217,7 +251,11 @@ static bool run_project_tx(req *r, bool write, store_tx_fn fn, struct project_ct
 void projects_get(req *r)
 {
     struct project_ctx c = {.r = r, .access = ACCESS_READ};
-    if (run_project_tx(r, false, get_tx, &c)) reply_json(r, 200, project_json(&c.p));
+    if (!run_project_tx(r, false, get_tx, &c)) return;
+    json_t *out = project_json(&c.p);
+    mark_offers(r, &c.p, 1, &out);
+    task_card_attach(r, out); /* FW-7, workers only */
+    reply_json(r, 200, out);
 }
 
 static tx_rc set_status_tx(db *d, void *vctx)
@@ -235,6 +273,13 @@ static tx_rc set_status_tx(db *d, void *vctx)
         return TX_ROLLBACK;
     }
     if (!strcmp(c->new_status, "published")) {
+        int64_t flag; /* FW-24: a requester on hold for review publishes nothing until an admin clears it */
+        db_rc frc = requester_flag_open(d, c->p.owner_id, &flag);
+        TX_CHECK(frc);
+        if (frc == DB_ROW) {
+            c->err = ERR_REQUESTER_FLAGGED;
+            return TX_ROLLBACK;
+        }
         tx_rc t = project_escrow_check(d, c->r, &c->p, &c->err, &c->required, &c->available);
         if (t != TX_COMMIT) return t;
     }

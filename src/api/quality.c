@@ -245,13 +245,14 @@ static tx_rc me_quality_tx(db *d, void *vctx)
     static const char *const scols[] = {"s:skill", "i:value", "s:source", "t:updated_at", NULL};
     static const char *const ecols[] = {QUALITY_EVENT_JSON_COLS};
     static const char *const ocols[] = {"i:assignment_id", "i:project_id", "i:seconds_ms", "i:rate_micros_per_hour",
-                                        "i:owed_micros", "s:currency", "t:created_at", NULL};
+                                        "i:owed_micros", "s:currency", "t:created_at", "s:state", "i:tx_id", NULL};
     TX_CHECK(store_rows_json(d, Q_GOLD_RESULTS_OF_WORKER, a, 1, gcols, &c->gold));
     TX_CHECK(store_rows_json(d, Q_WORKER_QUALITY_OF_WORKER, a, 1, pcols, &c->projects));
     TX_CHECK(store_rows_json(d, Q_QUALIFICATIONS_OF_WORKER, a, 1, qcols, &c->qualifications));
     TX_CHECK(store_rows_json(d, Q_SKILLS_OF, a, 1, scols, &c->skills));
     TX_CHECK(store_rows_json(d, Q_QUALITY_EVENTS_OF_WORKER, a, 1, ecols, &c->events));
-    TX_CHECK(store_rows_json(d, Q_QUALIFICATION_PAY_OF, a, 1, ocols, &c->owed));
+    /* FW-8: state paid (tx_id: the ledger transaction), owed (escrow short) or recorded (unpaid project) */
+    TX_CHECK(store_rows_json(d, Q_QUALIFICATION_PAY_OF_WORKER, a, 1, ocols, &c->owed));
     return TX_COMMIT;
 }
 

@@ -23,19 +23,6 @@ void quality_load(const struct project *p, json_t **holder, struct quality_confi
 
 static int64_t to_ppm(double x) { return (int64_t)llround(x * 1e6); }
 
-/* A qualification answer is owed the project's rate at its estimate for the time from claim to submit
- * (FW-8). The pay issue replaces the rate with the country's floor where that is higher. */
-static db_rc owe_qualification(db *d, const struct project *p, const struct assignment *as, int64_t now)
-{
-    int64_t ms = now - as->leased_at;
-    if (ms < 0) ms = 0;
-    int64_t rate = p->estimated_seconds > 0 ? p->reward_micros * 3600 / p->estimated_seconds : 0;
-    int64_t owed = (int64_t)llround((double)rate * (double)ms / 3600000.0);
-    struct sql_arg a[] = {{.i = as->id}, {.i = p->id}, {.i = as->worker_id}, {.i = ms}, {.i = rate}, {.i = owed},
-                          {.text = p->currency}, {.i = now}};
-    return store_exec_args(d, Q_QUALIFICATION_PAY_ADD, a, 8, NULL);
-}
-
 static db_rc decide_qualification(db *d, arena *a, const struct project *p, const struct quality_config *cfg,
                                   const struct assignment *as, int64_t now)
 {
@@ -141,11 +128,7 @@ db_rc quality_after_gold_submit(db *d, arena *a, const struct project *p, const 
             if (rc != DB_OK) return rc;
         }
     }
-    if (as->gold == 2) {
-        rc = owe_qualification(d, p, as, now);
-        if (rc != DB_OK) return rc;
-        return decide_qualification(d, a, p, cfg, as, now);
-    }
+    if (as->gold == 2) return decide_qualification(d, a, p, cfg, as, now); /* its pay: pay_on_submit (FW-8) */
     return run_rules(d, a, p, cfg, as->worker_id, now);
 }
 

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "api/holds.h"
 #include "api/project_access.h"
 #include "api/pay_flow.h"
 #include "api/quality_flow.h"
@@ -24,6 +25,10 @@ struct review_ctx {
     json_t *fixed;
     char *fixed_json;
     json_t *out;
+    /* FW-4: a rejection over the bound is held (hold_id set) */
+    struct hold_check hold;
+    int64_t hold_id;
+    json_t *holds; /* the worker's holds, for their own decisions */
 };
 
 /* The project's owner, an admin, or a reviewer assigned to it. */
@@ -172,6 +177,12 @@ static tx_rc decide(db *d, struct review_ctx *c, const struct quality_config *cf
         }
     }
     const char *state = !strcmp(c->decision, "accept") ? "accepted" : !strcmp(c->decision, "reject") ? "rejected" : "fixed";
+    c->hold_id = 0; /* a retried transaction judges again */
+    /* FW-4 bounds the project's requester and its reviewers; an admin's rejection is itself the human review. */
+    if (!strcmp(state, "rejected") && !(r->role & ROLE_ADMIN)) {
+        TX_CHECK(hold_check_rejection(d, &c->p, &c->as, c->now, &c->hold));
+        if (c->hold.share || c->hold.daily) state = "held";
+    }
     struct review_decision dec = {.assignment_id = c->as.id, .project_id = c->p.id, .reviewer_id = r->user.id,
                                   .new_version = c->as.answer_version + (c->fixed ? 1 : 0), .decision = c->decision,
                                   .state = state, .reason_code = c->reason_code, .note = c->note,
@@ -185,20 +196,17 @@ static tx_rc decide(db *d, struct review_ctx *c, const struct quality_config *cf
     TX_CHECK(rc);
     c->as.answer_version = dec.new_version;
     c->as.review_state = state;
-    if (!strcmp(state, "rejected")) {
+    if (!strcmp(state, "held")) {
+        /* Nothing of the rejection applies yet: the answer still counts and its reward stays pending. */
+        TX_CHECK(hold_record(d, r->a, &c->p, &c->as, r->user.id, c->review_id, c->reason_code, &c->hold, c->now,
+                             &c->hold_id));
+    } else {
         /* The task wants another answer in place of the rejected one (FW-3: rejected work is not delivered). */
-        int64_t st[6], after[2];
-        rc = store_row_i64(d, Q_TASK_STATE, (struct sql_arg[]){{.i = c->as.task_id}}, 1, st, 6);
-        if (rc != DB_ROW) return rc == DB_DONE ? TX_FAIL : tx_from_db(rc);
-        rc = store_row_i64(d, Q_TASK_COUNTS_ADD, (struct sql_arg[]){{.i = c->as.task_id}, {.i = 0}, {.i = -1}}, 3,
-                           after, 2);
-        if (rc != DB_ROW) return rc == DB_DONE ? TX_FAIL : tx_from_db(rc);
-        struct sql_arg u[] = {{.i = c->p.id}, {.i = st[1] == 1 ? 1 : 0}, {.i = st[1] == st[0] ? 1 : 0}};
-        TX_CHECK(store_exec_args(d, Q_PROJECT_UNCOUNT_ANSWER, u, 3, NULL));
+        if (!strcmp(state, "rejected")) TX_CHECK(review_apply_rejection(d, &c->p, &c->as));
+        TX_CHECK(quality_task_result(d, r->a, &c->p, cfg, c->as.task_id, c->now));
+        struct pay_config pay = {r->cfg->fee_bps, r->cfg->worker_fee_bps};
+        TX_CHECK(pay_on_decision(d, &pay, &c->p, &c->as, strcmp(state, "rejected") != 0, r->user.id, c->now));
     }
-    TX_CHECK(quality_task_result(d, r->a, &c->p, cfg, c->as.task_id, c->now));
-    struct pay_config pay = {r->cfg->fee_bps, r->cfg->worker_fee_bps};
-    TX_CHECK(pay_on_decision(d, &pay, &c->p, &c->as, strcmp(state, "rejected") != 0, r->user.id, c->now));
     char *detail = arena_printf(r->a, "{\"assignment_id\":%lld,\"worker_id\":%lld,\"decision\":\"%s\",\"reason_code\":%s%s%s,"
                                       "\"answer_version\":%lld}",
                                 (long long)c->as.id, (long long)c->as.worker_id, c->decision,
@@ -266,11 +274,18 @@ void review_decide(req *r)
         reply_ctx_error(r, &c, rc);
         return;
     }
-    reply_json(r, 200, json_pack("{s:I, s:I, s:s, s:s, s:o, s:o, s:I, s:I}", "review_id", (json_int_t)c.review_id,
+    /* a held rejection says why, with the counts it was judged on (FW-4) */
+    json_t *hold = c.hold_id ? json_pack("{s:I, s:s, s:I, s:I, s:I, s:b, s:b}", "id", (json_int_t)c.hold_id, "state", "open",
+                                         "rejections", (json_int_t)c.hold.rejections, "submissions",
+                                         (json_int_t)c.hold.submissions, "rejections_today",
+                                         (json_int_t)c.hold.rejections_today, "over_share", c.hold.share, "over_daily",
+                                         c.hold.daily)
+                             : json_null();
+    reply_json(r, 200, json_pack("{s:I, s:I, s:s, s:s, s:o, s:o, s:I, s:I, s:o}", "review_id", (json_int_t)c.review_id,
                                  "assignment_id", (json_int_t)c.as.id, "decision", c.decision, "review_state",
                                  c.as.review_state, "reason_code", c.reason_code ? json_string(c.reason_code) : json_null(),
                                  "note", c.note ? json_string(c.note) : json_null(), "answer_version",
-                                 (json_int_t)c.as.answer_version, "reviewer_id", (json_int_t)r->user.id));
+                                 (json_int_t)c.as.answer_version, "reviewer_id", (json_int_t)r->user.id, "hold", hold));
 }
 
 /* Every version of an answer and every review of it: for its worker, the project's owner, its
@@ -308,10 +323,17 @@ static tx_rc history_tx(db *d, void *vctx)
                           json_pack("{s:i, s:o, s:I, s:s, s:o}", "version", 1, "answer", original ? original : json_null(),
                                     "author_id", (json_int_t)c->as.worker_id, "source", "worker", "created_at",
                                     json_time(c->as.submitted_at)));
-    c->out = json_pack("{s:I, s:I, s:I, s:s, s:I, s:o, s:o}", "assignment_id", (json_int_t)c->as.id, "task_id",
+    int64_t active_ms = 0; /* measured at submit (FW-6): what the requester's pay is judged on */
+    rc = store_row_i64(d, Q_ASSIGNMENT_ACTIVE_OF, (struct sql_arg[]){{.i = c->as.id}}, 1, &active_ms, 1);
+    if (rc != DB_ROW) {
+        json_decref(versions);
+        json_decref(reviews);
+        return rc == DB_DONE ? TX_FAIL : tx_from_db(rc);
+    }
+    c->out = json_pack("{s:I, s:I, s:I, s:s, s:I, s:I, s:o, s:o}", "assignment_id", (json_int_t)c->as.id, "task_id",
                        (json_int_t)c->as.task_id, "worker_id", (json_int_t)c->as.worker_id, "review_state",
-                       c->as.review_state, "answer_version", (json_int_t)c->as.answer_version, "versions", versions,
-                       "reviews", reviews);
+                       c->as.review_state, "answer_version", (json_int_t)c->as.answer_version, "active_ms",
+                       (json_int_t)active_ms, "versions", versions, "reviews", reviews);
     return TX_COMMIT;
 }
 
@@ -337,6 +359,10 @@ static tx_rc my_reviews_tx(db *d, void *vctx)
                                        "t:created_at", "j:quality", NULL};
     struct sql_arg a[] = {{.i = r->user.id}, {.i = c->review_id}, {.i = 100}};
     TX_CHECK(store_rows_json(d, Q_REVIEWS_OF_WORKER, a, 3, cols, &c->out));
+    static const char *const hcols[] = {"i:assignment_id", "i:id", "s:state", NULL};
+    db_rc rc = store_rows_json(d, Q_HOLDS_OF_WORKER, (struct sql_arg[]){{.i = r->user.id}}, 1, hcols, &c->holds);
+    if (rc != DB_OK) json_decref(c->out);
+    TX_CHECK(rc);
     return TX_COMMIT;
 }
 
@@ -376,8 +402,25 @@ void me_reviews(req *r)
             json_decref(holder);
         }
         json_object_set_new(item, "reason_title", title);
+        /* FW-4: a held rejection shows as held for human review until an admin decides it */
+        json_t *hold = json_null();
+        size_t k;
+        json_t *h;
+        json_array_foreach(c.holds, k, h)
+            if (json_integer_value(json_object_get(h, "assignment_id")) ==
+                    json_integer_value(json_object_get(item, "assignment_id")) &&
+                !strcmp(json_string_value(json_object_get(item, "decision")), "reject"))
+                hold = json_pack("{s:O, s:O, s:s}", "id", json_object_get(h, "id"), "state",
+                                 json_object_get(h, "state"), "status",
+                                 !strcmp(json_string_value(json_object_get(h, "state")), "open")
+                                     ? "held for human review"
+                                 : !strcmp(json_string_value(json_object_get(h, "state")), "upheld")
+                                     ? "upheld by an admin"
+                                     : "overturned by an admin");
+        json_object_set_new(item, "hold", hold);
         if (!*json_string_value(json_object_get(item, "note"))) json_object_set_new(item, "note", json_null());
         json_object_del(item, "quality");
     }
+    json_decref(c.holds);
     reply_json(r, 200, json_pack("{s:o}", "items", c.out));
 }

@@ -246,7 +246,7 @@ int cli_audit_verify(db *d)
 /* ---- ledger verify ---- */
 
 struct ledger_verify_ctx {
-    json_t *unbalanced, *mismatch, *negative, *pay;
+    json_t *unbalanced, *mismatch, *negative, *pay, *transit;
 };
 
 static tx_rc ledger_verify_tx(db *d, void *vctx)
@@ -260,6 +260,8 @@ static tx_rc ledger_verify_tx(db *d, void *vctx)
     TX_CHECK(store_rows_json(d, Q_LEDGER_BALANCE_MISMATCH, NULL, 0, mcols, &c->mismatch));
     TX_CHECK(store_rows_json(d, Q_LEDGER_NEGATIVE, NULL, 0, ncols, &c->negative));
     TX_CHECK(store_rows_json(d, Q_LEDGER_PAY_MISMATCH, NULL, 0, pcols, &c->pay));
+    static const char *const tcols[] = {"i:worker_id", "s:currency", "i:balance", "i:open", NULL};
+    TX_CHECK(store_rows_json(d, Q_LEDGER_TRANSIT_MISMATCH, NULL, 0, tcols, &c->transit));
     return TX_COMMIT;
 }
 
@@ -301,7 +303,8 @@ int cli_ledger_verify(db *d)
                    a = json_integer_value(json_object_get(r, "approvals")),
                    j = json_integer_value(json_object_get(r, "rejections"));
         bool ok = (!strcmp(state, "owed") && s == 0 && a == 0 && j == 0) || /* a liability, not yet paid */
-                  (s == 1 && ((!strcmp(state, "pending") && a == 0 && j == 0) ||
+                  /* held (FW-4): a rejection waiting for a human; the reward stays pending */
+                  (s == 1 && (((!strcmp(state, "pending") || !strcmp(state, "held")) && a == 0 && j == 0) ||
                               (!strcmp(state, "approved") && a == 1 && j == 0) ||
                               (!strcmp(state, "rejected") && a == 0 && j == 1)));
         if (!ok) {
@@ -312,6 +315,14 @@ int cli_ledger_verify(db *d)
         }
         paid += !strcmp(state, "approved");
     }
+    json_array_foreach(c.transit, i, r) {
+        printf("worker %lld has %lld %s in transit but %lld in open payouts\n",
+               (long long)json_integer_value(json_object_get(r, "worker_id")),
+               (long long)json_integer_value(json_object_get(r, "balance")),
+               json_string_value(json_object_get(r, "currency")), (long long)json_integer_value(json_object_get(r, "open")));
+        problems++;
+    }
+    json_decref(c.transit);
     json_decref(c.unbalanced);
     json_decref(c.mismatch);
     json_decref(c.negative);
@@ -321,7 +332,7 @@ int cli_ledger_verify(db *d)
         return 1;
     }
     printf("ledger OK: every transaction balances, balances match their entries, no account but external is "
-           "negative, and each of %lld approved answers was paid exactly once\n",
+           "negative, each of %lld approved answers was paid exactly once, and money in transit matches open payouts\n",
            (long long)paid);
     return 0;
 }

@@ -19,6 +19,11 @@
 /* One row per periodic job (api/jobs.h). */
 static const struct job periodic_jobs[] = {
     {"auto_approve", job_auto_approve},
+    {"active_medians", job_active_medians},
+    {"topups", job_topups},
+    {"weekly_payouts", job_weekly_payouts},
+    {"requester_flags", job_requester_flags},
+    {"hold_lapse", job_hold_lapse},
     {NULL, NULL},
 };
 

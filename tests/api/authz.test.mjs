@@ -206,6 +206,31 @@ const MATRIX = [
     prepare: () => ({ path: '/api/v1/wage-benchmarks' }),
   },
   {
+    // the same figures again: an edit that changes no floor, only the version
+    route: 'POST /api/v1/wage-benchmarks', allow: { admin: 200 },
+    prepare: () => ({
+      path: '/api/v1/wage-benchmarks',
+      body: { country: 'NG', region: 'national', kind: 'minimum', amount: '70000', currency: 'NGN', unit: 'month', ref_date: '2024-07-29',
+        method: 'statutory(NMW Amendment Act 2024)', confidence: 'V', source: 'https://example.org/ng', reason: 'authz matrix' },
+    }),
+  },
+  {
+    route: 'GET /api/v1/wage-benchmarks/history', public: true, allow: Object.fromEntries(ROLES.map((r) => [r, 200])),
+    prepare: () => ({ path: '/api/v1/wage-benchmarks/history' }),
+  },
+  {
+    route: 'POST /api/v1/wage-countries', allow: { admin: 200 },
+    prepare: () => ({ path: '/api/v1/wage-countries', body: { country: 'GB', hours_source: 'reference only (authz)', reason: 'authz matrix' } }),
+  },
+  {
+    route: 'POST /api/v1/pay-check', allow: { requester: 200, other_requester: 200, admin: 200 },
+    prepare: () => ({ path: '/api/v1/pay-check', body: { reward_micros: 50000, currency: 'USD', estimated_seconds: 30 } }),
+  },
+  {
+    route: 'GET /api/v1/projects/{id}/pay-check', allow: { requester: 200, admin: 200, other_requester: 404 },
+    prepare: () => ({ path: `/api/v1/projects/${fx.published.id}/pay-check` }),
+  },
+  {
     route: 'GET /api/v1/quality-rules', public: true, allow: Object.fromEntries(ROLES.map((r) => [r, 200])),
     prepare: () => ({ path: '/api/v1/quality-rules' }),
   },
@@ -288,6 +313,62 @@ const MATRIX = [
     prepare: () => ({ path: `/api/v1/projects/${fx.published.id}/bonuses`,
       body: { worker_id: users.worker.id, amount_micros: 1000, message: 'thanks', reference: `authz-${randomId()}` } }),
   },
+  // Payouts (FW-9): the worker sets a method first (rows run in order); the fixture worker's few bonus micros are
+  // below the minimum; no payout or batch 999999 exists; nothing is requested, so a batch has nothing to take.
+  {
+    route: 'PUT /api/v1/me/payout-method', allow: { worker: 200 },
+    prepare: () => ({ path: '/api/v1/me/payout-method',
+      body: { rail: 'mobile_money', holder_name: 'Authz Worker', phone: '+254712345678', provider: 'MPESA' } }),
+  },
+  {
+    route: 'PUT /api/v1/me/payout-schedule', allow: { worker: 200 },
+    prepare: () => ({ path: '/api/v1/me/payout-schedule', body: { weekly: false } }),
+  },
+  {
+    route: 'GET /api/v1/me/payouts', allow: { worker: 200 },
+    prepare: () => ({ path: '/api/v1/me/payouts' }),
+  },
+  {
+    route: 'POST /api/v1/me/payouts', allow: { worker: 422 },
+    prepare: () => ({ path: '/api/v1/me/payouts', body: { amount_micros: 10000, currency: 'USD', idempotency_key: `authz-${randomId()}` } }),
+  },
+  {
+    route: 'GET /api/v1/payouts', allow: { admin: 200 },
+    prepare: () => ({ path: '/api/v1/payouts?state=requested' }),
+  },
+  {
+    route: 'POST /api/v1/payouts/{id}/confirm', allow: { admin: 404 },
+    prepare: () => ({ path: '/api/v1/payouts/999999/confirm', body: { reference: 'authz' } }),
+  },
+  {
+    route: 'POST /api/v1/payouts/{id}/fail', allow: { admin: 404 },
+    prepare: () => ({ path: '/api/v1/payouts/999999/fail', body: { reason: 'authz' } }),
+  },
+  {
+    route: 'GET /api/v1/payout-batches', allow: { admin: 200 },
+    prepare: () => ({ path: '/api/v1/payout-batches' }),
+  },
+  {
+    route: 'POST /api/v1/payout-batches', allow: { admin: 409 },
+    prepare: () => ({ path: '/api/v1/payout-batches', body: { rail: 'bank_transfer', currency: 'USD' } }),
+  },
+  {
+    route: 'GET /api/v1/payout-batches/{id}/file', allow: { admin: 404 },
+    prepare: () => ({ path: '/api/v1/payout-batches/999999/file' }),
+  },
+  {
+    route: 'POST /api/v1/payout-batches/{id}/sent', allow: { admin: 404 },
+    prepare: () => ({ path: '/api/v1/payout-batches/999999/sent' }),
+  },
+  {
+    route: 'POST /api/v1/payout-batches/{id}/confirmation', allow: { admin: 404 },
+    prepare: () => ({ path: '/api/v1/payout-batches/999999/confirmation', body: 'reference\n', headers: { 'content-type': 'text/csv' } }),
+  },
+  {
+    // Public and signed; this server has no webhook secret, so everyone gets 503 PAYMENT_WEBHOOK_OFF.
+    route: 'POST /api/v1/escrow/webhook', public: true, allow: Object.fromEntries(ROLES.map((r) => [r, 503])),
+    prepare: () => ({ path: '/api/v1/escrow/webhook', body: { id: 'evt_authz', type: 'deposit.succeeded' } }),
+  },
   {
     route: 'GET /api/v1/me/earnings', allow: { worker: 200 },
     prepare: () => ({ path: '/api/v1/me/earnings' }),
@@ -303,6 +384,28 @@ const MATRIX = [
   {
     route: 'GET /api/v1/me/quality', allow: { worker: 200 },
     prepare: () => ({ path: '/api/v1/me/quality' }),
+  },
+  {
+    route: 'POST /api/v1/assignments/{id}/heartbeat', allow: { worker: 200 },
+    prepare: () => ({ path: `/api/v1/assignments/${fx.claim.assignment_id}/heartbeat`,
+      body: { lease_token: fx.claim.lease_token, visible: true, active: true } }),
+  },
+  {
+    route: 'GET /api/v1/me/notifications', allow: Object.fromEntries(SIGNED_IN.map((r) => [r, 200])),
+    prepare: () => ({ path: '/api/v1/me/notifications' }),
+  },
+  {
+    // nobody has a notification 999999999: each role gets 404, never another user's
+    route: 'POST /api/v1/me/notifications/{id}/read', allow: Object.fromEntries(SIGNED_IN.map((r) => [r, 404])),
+    prepare: () => ({ path: '/api/v1/me/notifications/999999999/read' }),
+  },
+  {
+    route: 'GET /api/v1/projects/{id}/topups', allow: { requester: 200, admin: 200, other_requester: 404 },
+    prepare: () => ({ path: `/api/v1/projects/${fx.published.id}/topups` }),
+  },
+  {
+    route: 'POST /api/v1/topups/run', allow: { admin: 200 },
+    prepare: () => ({ path: '/api/v1/topups/run', body: { project_id: fx.published.id } }),
   },
   {
     route: 'GET /api/v1/me/reviews', allow: { worker: 200 },
@@ -322,6 +425,32 @@ const MATRIX = [
   {
     route: 'GET /api/v1/users', allow: { admin: 200 },
     prepare: () => ({ path: '/api/v1/users' }),
+  },
+  {
+    route: 'GET /api/v1/rejection-holds', allow: { admin: 200 },
+    prepare: () => ({ path: '/api/v1/rejection-holds' }),
+  },
+  {
+    // Only an admin decides a held rejection (FW-4); there is no hold 999999.
+    route: 'POST /api/v1/rejection-holds/{id}/decide', allow: { admin: 404 },
+    prepare: () => ({ path: '/api/v1/rejection-holds/999999/decide', body: { decision: 'uphold', note: 'checked' } }),
+  },
+  {
+    route: 'GET /api/v1/reports/pay', allow: { admin: 200 },
+    prepare: () => ({ path: '/api/v1/reports/pay?quarter=2026Q4' }),
+  },
+  {
+    route: 'GET /api/v1/requester-flags', allow: { admin: 200 },
+    prepare: () => ({ path: '/api/v1/requester-flags' }),
+  },
+  {
+    route: 'POST /api/v1/requester-flags/{id}/clear', allow: { admin: 404 },
+    prepare: () => ({ path: '/api/v1/requester-flags/999999/clear', body: { note: 'reviewed' } }),
+  },
+  {
+    // FW-24 metrics are public to everyone signed in.
+    route: 'GET /api/v1/requesters/metrics', allow: Object.fromEntries(SIGNED_IN.map((r) => [r, 200])),
+    prepare: () => ({ path: '/api/v1/requesters/metrics' }),
   },
   {
     route: 'GET /api/v1/audit', allow: { admin: 200 },

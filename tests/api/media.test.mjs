@@ -101,7 +101,7 @@ test('tasks reference media: sizes filled in at import, workers see it only thro
   const p = await srv.api('POST', '/api/v1/projects', {
     token: rtoken,
     body: { name: 'boxes', kind: 'image_annotation', schema: { classes: [{ name: 'car', tools: ['bbox'] }] },
-      reward_micros: 1000, currency: 'USD', estimated_seconds: 20, overlap: 1 },
+      reward_micros: 20000, currency: 'USD', estimated_seconds: 20, overlap: 1 }, // 3.6 USD/h: above the floor (FW-5)
   });
   const id = p.json.id;
   const bad = await srv.api('POST', `/api/v1/projects/${id}/tasks`, {
@@ -172,7 +172,7 @@ test('reviewers assigned to a project see it and its media; others do not', asyn
   const p = await srv.api('POST', '/api/v1/projects', {
     token: rtoken,
     body: { name: 'reviewed', kind: 'image_annotation', schema: { classes: [{ name: 'car', tools: ['bbox'] }] },
-      reward_micros: 1000, currency: 'USD', estimated_seconds: 20, overlap: 1 },
+      reward_micros: 20000, currency: 'USD', estimated_seconds: 20, overlap: 1 }, // 3.6 USD/h: above the floor (FW-5)
   });
   const id = p.json.id;
   await srv.api('POST', `/api/v1/projects/${id}/tasks`, {

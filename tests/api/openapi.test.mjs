@@ -181,7 +181,29 @@ test('real replies fit the documented responses', async (t) => {
   await call('DELETE', `/api/v1/api-keys/${key.id}`, { token: rt });
   await call('DELETE', `/api/v1/api-keys/${key.id + 1000}`, { token: rt });
 
-  const p = (await call('POST', '/api/v1/projects', { token: rt, body: { name: 'OA', kind: 'text_classification', labels: ['a', 'b'], reward_micros: 1, currency: 'EUR', estimated_seconds: 5, overlap: 1 } })).json;
+  // The wage tables (FW-5): EUR gets a USD rate through an admin edit, so EUR work can be checked against floors.
+  await call('GET', '/api/v1/wage-benchmarks');
+  await call('POST', '/api/v1/wage-countries', { token: at, body: { country: 'FR', name: 'France', reason: 'incomplete' } });
+  const fr = await call('POST', '/api/v1/wage-countries', { token: at, body: { country: 'FR', name: 'France', currency: 'EUR', usd_per_unit: '1.08', fx_date: '2026-06', normal_weekly_hours: '35', hours_source: 'Code du travail', reason: 'EUR projects' } });
+  assert.equal(fr.status, 201, fr.text);
+  assert.equal((await call('POST', '/api/v1/wage-countries', { token: at, body: { country: 'FR', hours_source: 'Code du travail, art. L3121-27', reason: 'cite the article' } })).status, 200);
+  await call('POST', '/api/v1/wage-countries', { token: wt, body: { country: 'FR', reason: 'not an admin' } });
+  const smic = { country: 'FR', region: 'national', kind: 'minimum', amount: '11.88', currency: 'EUR', unit: 'hour', ref_date: '2026-01-01', method: 'statutory(SMIC)', confidence: 'V', source: 'https://example.org/smic', reason: 'SMIC' };
+  assert.equal((await call('POST', '/api/v1/wage-benchmarks', { token: at, body: smic })).status, 201);
+  assert.equal((await call('POST', '/api/v1/wage-benchmarks', { token: at, body: { ...smic, reason: 'the same again' } })).status, 200);
+  await call('POST', '/api/v1/wage-benchmarks', { token: at, body: { ...smic, amount: '-1' } });
+  await call('POST', '/api/v1/wage-benchmarks', { token: rt, body: smic });
+  await call('POST', '/api/v1/wage-benchmarks', { body: smic });
+  await call('GET', '/api/v1/wage-benchmarks/history?limit=2');
+  await call('GET', '/api/v1/wage-benchmarks/history?limit=0');
+  await call('POST', '/api/v1/pay-check', { token: rt, body: { reward_micros: 2575, currency: 'EUR', estimated_seconds: 5 } });
+  await call('POST', '/api/v1/pay-check', { token: rt, body: { reward_micros: 2575, currency: 'XXY', estimated_seconds: 5 } });
+  await call('POST', '/api/v1/pay-check', { token: wt, body: { reward_micros: 2575, currency: 'EUR', estimated_seconds: 5 } });
+  // 2,575 micro-EUR for 5 s is 1.854 EUR an hour: above the 2 USD platform floor (1.851852 EUR at 1.08)
+  const p = (await call('POST', '/api/v1/projects', { token: rt, body: { name: 'OA', kind: 'text_classification', labels: ['a', 'b'], reward_micros: 2575, currency: 'EUR', estimated_seconds: 5, overlap: 1 } })).json;
+  await call('GET', `/api/v1/projects/${p.id}/pay-check`, { token: rt });
+  await call('GET', `/api/v1/projects/${p.id}/pay-check`, { token: at });
+  await call('GET', `/api/v1/projects/${p.id + 1000}/pay-check`, { token: rt });
   await call('POST', '/api/v1/projects', { token: rt, body: { name: 'OA' } });
   await call('POST', `/api/v1/projects/${p.id}/tasks`, { token: rt, body: ndjson(taskLines(3)), headers: ndj });
   await call('POST', `/api/v1/projects/${p.id}/tasks`, { token: rt, body: ndjson([{ data: {} }]), headers: ndj });
@@ -189,7 +211,7 @@ test('real replies fit the documented responses', async (t) => {
   const short = await call('POST', `/api/v1/projects/${p.id}/publish`, { token: rt });
   assert.equal(short.json.name, 'ESCROW_SHORT', short.text);
   assert.deepEqual([short.json.currency, short.json.required_micros, short.json.available_micros, short.json.missing_micros],
-    ['EUR', 3, 0, 3], '3 tasks × (1 micro reward + a 10% fee that rounds to 0)');
+    ['EUR', 8499, 0, 8499], '3 tasks × (2,575 micro reward + a 10% fee of 257.5 that rounds half-even to 258)');
   const deposit = (body, token = at, headers) => call('POST', '/api/v1/escrow/deposits', { token, body, headers });
   const eur = { requester_id: rId, amount_micros: 10_000_000, currency: 'EUR', reference: 'oa-eur-1', memo: 'wire 1' };
   const dep = await deposit(eur);
@@ -228,6 +250,8 @@ test('real replies fit the documented responses', async (t) => {
   await call('POST', `/api/v1/assignments/${c2.assignment_id}/release`, { token: wt, body: { lease_token: c2.lease_token } });
   await call('POST', `/api/v1/projects/${p.id}/claim`, { token: wt });
   const other = await makeProject(srv, rt, { tasks: 1, publish: true });
+  const underpaid = await makeProject(srv, rt, { tasks: 1, publish: true, reward_micros: 100 }); // 0.012 USD an hour
+  assert.equal((await call('POST', `/api/v1/projects/${underpaid.id}/claim`, { token: wt })).json.name, 'BELOW_PAY_FLOOR');
   await call('POST', `/api/v1/projects/${other.id}/claim`, { token: at });
   await call('GET', `/api/v1/projects/${p.id}/progress`, { token: rt });
   await call('GET', `/api/v1/projects/${p.id}/export?format=jsonl`, { token: at });
@@ -276,7 +300,7 @@ test('real replies fit the documented responses', async (t) => {
   };
   const kindProjects = {};
   for (const [kind, [schema, task, answer]] of Object.entries(kinds)) {
-    const created = await call('POST', '/api/v1/projects', { token: rt, body: { name: kind, kind, schema, reward_micros: 1, currency: 'EUR', estimated_seconds: 5, overlap: 1 } });
+    const created = await call('POST', '/api/v1/projects', { token: rt, body: { name: kind, kind, schema, reward_micros: 2575, currency: 'EUR', estimated_seconds: 5, overlap: 1 } });
     assert.equal(created.status, 201, `${kind}: ${created.text}`);
     const kp = created.json;
     kindProjects[kind] = kp;
@@ -305,7 +329,7 @@ test('real replies fit the documented responses', async (t) => {
     gold: { first: 1, percent: 10 }, review: { mode: 'all' }, qualification: { pass_mark: 0.5, skill: 'oa-skill' },
     rules: [{ id: 'gold-low', reads: 'gold_accuracy', window: 1, threshold: 0.5, action: 'flag_for_review' }],
   };
-  const qBody = { name: 'OA quality', kind: 'text_classification', labels: ['a', 'b'], reward_micros: 1000, currency: 'EUR', estimated_seconds: 5, overlap: 1 };
+  const qBody = { name: 'OA quality', kind: 'text_classification', labels: ['a', 'b'], reward_micros: 2575, currency: 'EUR', estimated_seconds: 5, overlap: 1 };
   const qpr = await call('POST', '/api/v1/projects', { token: rt, body: { ...qBody, quality } });
   assert.equal(qpr.status, 201, qpr.text);
   const qp = qpr.json;
@@ -494,10 +518,10 @@ test('real replies fit the documented responses', async (t) => {
   assert.equal((await call('GET', '/api/v1/me/escrow')).status, 401);
   const earn = await call('GET', '/api/v1/me/earnings', { token: wt });
   checkBalances(earn, 'EarningsBalance');
-  assert.equal(earn.json.balances.EUR.available_micros, 1000 + 500, 'the fixed answer was approved, and the bonus paid');
+  assert.equal(earn.json.balances.EUR.available_micros, 2575 + 2575 + 500, 'the fixed answer was approved, the qualification answer paid at the project rate for 5 s (FW-8), and the bonus paid');
   const approval = earn.json.lines.find((l) => l.cause === 'approval');
   assert.deepEqual([approval.cause_id, approval.gross, approval.fee, approval.net, approval.available, approval.pending],
-    [nc.assignment_id, 1000, 0, 1000, 1000, -1000]);
+    [nc.assignment_id, 2575, 0, 2575, 2575, -2575]);
   assert.ok(earn.json.lines.some((l) => l.cause === 'submission' && l.currency === 'USD' && l.pending === 50000), earn.text);
   assert.ok(earn.json.lines.every((l) => !('escrow' in l)), 'a worker never sees escrow');
   await call('GET', `/api/v1/me/earnings?before=${earn.json.lines.at(-1).tx_id}`, { token: wt });

@@ -145,7 +145,7 @@ test('FW-2: an answer nobody reviews is approved when the review window passes (
 test('when escrow runs dry anyway (gold beyond the estimate), the work is kept as owed and the project pauses', async () => {
   const poor = await createUserCli(srv, { role: 'requester', escrow: 0 });
   const ptoken = await srv.login(poor.email, poor.password);
-  const p = await makeProject(srv, ptoken, { overlap: 1, reward_micros: 10000, quality: { gold: { first: 3 } } });
+  const p = await makeProject(srv, ptoken, { overlap: 1, reward_micros: 10000, estimated_seconds: 10, quality: { gold: { first: 3 } } }); // 3.6 USD/h: above the floor (FW-5)
   await importTasks(srv, ptoken, p.id, [
     { data: { text: 'g1' }, gold: { answer: { label: 'positive' } } }, { data: { text: 'g2' }, gold: { answer: { label: 'positive' } } },
     { data: { text: 'n1' } },
@@ -177,7 +177,7 @@ test('when escrow runs dry anyway (gold beyond the estimate), the work is kept a
 
 test('bonuses: from escrow to a worker of the project, with a message, once per reference', async () => {
   await deposit(5_000_000, 'wire-bonus');
-  const p = await makeProject(srv, rtoken, { tasks: 1, overlap: 1, reward_micros: 10000 });
+  const p = await makeProject(srv, rtoken, { tasks: 1, overlap: 1, reward_micros: 10000, estimated_seconds: 10 }); // 3.6 USD/h (FW-5)
   await srv.api('POST', `/api/v1/projects/${p.id}/publish`, { token: rtoken });
   const w = await worker();
   await work(w, p.id);
@@ -204,7 +204,7 @@ test('bonuses: from escrow to a worker of the project, with a message, once per 
 
 test('many workers submitting at once leave the ledger balanced; ledger verify is clean', async () => {
   await deposit(100_000_000, 'wire-4');
-  const p = await makeProject(srv, rtoken, { tasks: 40, overlap: 2, reward_micros: 12345 });
+  const p = await makeProject(srv, rtoken, { tasks: 40, overlap: 2, reward_micros: 12345, estimated_seconds: 15 }); // 2.96 USD/h (FW-5)
   assert.equal((await srv.api('POST', `/api/v1/projects/${p.id}/publish`, { token: rtoken })).status, 200);
   const ws = await Promise.all(Array.from({ length: 8 }, () => worker()));
   // Each worker works until nothing is left for them; a claim may also see 204 while the last open tasks are

@@ -1,7 +1,7 @@
 // Requester dashboard: list, create (any kind, with a schema), publish/pause projects; upload media and tasks;
 // preview the workers' editor; follow progress; export; the quality view (results.js).
 import {
-  announce, api, clearFieldErrors, el, formatDuration, formatMoney, hourlyRate, parseMicros, requireUser,
+  announce, api, clearFieldErrors, el, formatDuration, formatMoney, hourlyRate, microsToDecimal, parseMicros, requireUser,
   showApiFieldError, showFieldError,
 } from '/static/api.js';
 import { resultsView } from '/static/results.js';
@@ -276,6 +276,46 @@ function updateRatePreview() {
 }
 for (const f of [fields.reward_micros, fields.estimated_seconds, fields.currency]) f.addEventListener('input', updateRatePreview);
 
+// FW-5: the pay check per country, live while typing (POST /pay-check), and from the create reply.
+const hourlyCents = (micros) => microsToDecimal(Math.round(micros / 10000) * 10000);
+function renderPayCheck(pc) {
+  const box = $('pay-check');
+  if (!pc) { box.hidden = true; return; }
+  box.hidden = false;
+  announce($('pay-check-warning'), pc.warning || '', 'warn');
+  $('pay-check-summary').textContent = pc.rate_known
+    ? `Offered to workers in ${pc.offered_to} of ${pc.countries.length} countries${pc.min_reward_micros !== null ? `; a reward of ${formatMoney(pc.min_reward_micros, pc.currency)} meets every floor at this estimate` : ''}.`
+    : '';
+  $('pay-check-table').tBodies[0].replaceChildren(...pc.countries.map((c) => el('tr', { class: c.meets_floor ? '' : 'pay-below', dataset: { country: c.country } },
+    el('th', { scope: 'row' }, `${c.name} (${c.country})`),
+    el('td', {}, `${hourlyCents(c.rate_micros_per_hour)} ${c.currency} (${hourlyCents(c.rate_usd_micros_per_hour)} USD)`),
+    el('td', {}, `${hourlyCents(c.floor_micros_per_hour)} ${c.currency}`, c.meets_floor ? '' : ' — below the floor: not offered',
+      c.floor_basis === 'legal_minimum' ? el('span', { class: 'subtle' }, ' (legal minimum)') : '',
+      c.minimum_stale ? el('span', { class: 'badge wage-stale' }, 'stale') : ''),
+    el('td', {}, c.living_micros_per_hour === null ? '–' : `${hourlyCents(c.living_micros_per_hour)} ${c.currency}${c.meets_living ? '' : ' — below'}`,
+      c.living_stale ? el('span', { class: 'badge wage-stale' }, 'stale') : ''),
+    el('td', {}, formatMoney(c.min_reward_micros, pc.currency)))));
+}
+let payCheckTimer = null;
+let payCheckSeq = 0;
+function schedulePayCheck() {
+  clearTimeout(payCheckTimer);
+  payCheckTimer = setTimeout(async () => {
+    let body;
+    try {
+      body = { reward_micros: parseMicros(fields.reward_micros.value), currency: fields.currency.value.trim().toUpperCase(),
+        estimated_seconds: Number(fields.estimated_seconds.value) };
+    } catch { return renderPayCheck(null); }
+    if (!/^[A-Z]{3}$/.test(body.currency) || !Number.isInteger(body.estimated_seconds) || body.estimated_seconds < 1) return renderPayCheck(null);
+    const seq = ++payCheckSeq;
+    try {
+      const pc = await api('POST', '/api/v1/pay-check', { json: body });
+      if (seq === payCheckSeq) renderPayCheck(pc);
+    } catch { if (seq === payCheckSeq) renderPayCheck(null); }
+  }, 300);
+}
+for (const f of [fields.reward_micros, fields.estimated_seconds, fields.currency]) f.addEventListener('input', schedulePayCheck);
+
 function readForm() {
   const errors = [];
   const kind = fields.kind.value || 'text_classification';
@@ -330,7 +370,9 @@ form.addEventListener('submit', async (ev) => {
     form.reset();
     kindChanged(true);
     updateRatePreview();
-    announce(status, `Created “${p.name}”. Upload tasks, then publish it.`, 'success');
+    renderPayCheck(null);
+    announce(status, p.pay_check?.warning ? `Created “${p.name}”. Warning: it ${p.pay_check.warning}.`
+      : `Created “${p.name}”. Upload tasks, then publish it.`, p.pay_check?.warning ? 'error' : 'success');
   } catch (err) {
     if (showApiFieldError(err, fields)) announce(status, 'Please correct the highlighted field.', 'error');
     else announce(status, `Could not create the project: ${err.message}`, 'error');

@@ -227,7 +227,15 @@ async function decide(body, done) {
   setBusy(true);
   announce(status, 'Saving your decision…');
   try {
-    await api('POST', `/api/v1/assignments/${it.assignment_id}/review`, { json: body });
+    const reply = await api('POST', `/api/v1/assignments/${it.assignment_id}/review`, { json: body });
+    if (reply?.review_state === 'held') {
+      // FW-4: over the bound, the rejection waits for an admin; nothing of it applies yet
+      const h = reply.hold;
+      const why = h.over_share ? `${h.rejections} of this worker's ${h.submissions} answers here would be rejected, more than 10%`
+        : `it would be rejection number ${h.rejections_today} of this worker today, more than 10`;
+      await loadNext(`Held for human review: ${why}. An admin decides it; until then it does not count against the worker.`, 'warn');
+      return;
+    }
     await loadNext(done, 'success'); // drops the editor: its edits are saved or deliberately left out
   } catch (err) {
     if (err.status === 401) return location.replace('/login');

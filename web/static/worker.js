@@ -1,8 +1,11 @@
 // Worker page: pick a published project, claim a task, answer it in the editor of the project's kind
 // (web/static/editors/; classification: keys 1–9, Enter submits; every kind: Ctrl+Enter submits), repeat.
 // Beside the project list: my quality (GET /me/quality) and the reviewers' decisions on my work (GET /me/reviews).
+// Each project shows its task card (FW-7); while a task is open the page sends heartbeats so the server can measure
+// active time (FW-6); the inbox (GET /me/notifications) lists what happened to your pay.
 import { announce, api, el, formatDuration, formatMoney, hourlyRate, requireUser } from '/static/api.js';
 import { percent, summarise, timeEl } from '/static/results.js';
+import { mountPayouts } from '/static/payouts.js';
 
 const $ = (id) => document.getElementById(id);
 const list = $('project-list');
@@ -20,16 +23,42 @@ const newKey = () => (crypto.randomUUID ? crypto.randomUUID()
 
 // ---- project list -------------------------------------------------------------------------------
 
+// The task card's figures (FW-7): reward, estimate, the hourly rate at the estimate after fees in the project's
+// currency, in USD and in the worker's own, and once ten answers were timed, the rate at the median active time.
+function cardFigures(p) {
+  const figure = (label, value, role) => el('div', { dataset: role ? { role } : {} }, el('dt', {}, label), el('dd', {}, value));
+  const tc = p.task_card;
+  // rates to the cent (the exact micros are in the API reply)
+  const perHour = (m, cur) => (typeof m === 'number' ? `${formatMoney(Math.round(m / 10000) * 10000, cur)}/h` : '–');
+  if (!tc) {
+    return [figure('Reward', formatMoney(p.reward_micros, p.currency)), figure('Time', `~${formatDuration(p.estimated_seconds)}`),
+      figure('Hourly', hourlyRate(p.reward_micros, p.estimated_seconds, p.currency))];
+  }
+  const other = [];
+  if (tc.currency !== 'USD' && typeof tc.hourly_usd_micros === 'number') other.push(perHour(tc.hourly_usd_micros, 'USD'));
+  if (tc.local_currency && tc.local_currency !== tc.currency && tc.local_currency !== 'USD') other.push(perHour(tc.hourly_local_micros, tc.local_currency));
+  const out = [
+    figure('Reward', formatMoney(tc.reward_micros, tc.currency), 'reward'),
+    figure('Estimated time', `~${formatDuration(tc.estimated_seconds)}`, 'estimate'),
+    figure('Hourly at estimate', `${perHour(tc.hourly_micros, tc.currency)}${other.length ? ` (${other.join(', ')})` : ''}`, 'hourly'),
+  ];
+  if (tc.median_active_seconds !== null) {
+    const m = [perHour(tc.hourly_at_median_micros, tc.currency)];
+    if (tc.local_currency && tc.local_currency !== tc.currency) m.push(perHour(tc.hourly_at_median_local_micros, tc.local_currency));
+    out.push(figure(`Hourly at the median time (~${formatDuration(tc.median_active_seconds)})`,
+      `${m.join(' · ')}${tc.topped_up_at_median ? ' — below your floor: approved answers are topped up to it' : ''}`, 'median'));
+  } else {
+    out.push(figure('Measured time', `shown once 10 answers are timed (${tc.timed_answers} so far)`, 'median'));
+  }
+  return out;
+}
+
 function offerFor(p) {
-  const figure = (label, value) => el('div', {}, el('dt', {}, label), el('dd', {}, value));
   return el('li', { class: 'project-row offer', dataset: { projectId: String(p.id) } },
     el('div', { class: 'project-main' },
       el('h2', { class: 'project-name' }, p.name),
       p.instructions ? el('p', { class: 'subtle' }, p.instructions.length > 160 ? `${p.instructions.slice(0, 160)}…` : p.instructions) : null,
-      el('dl', { class: 'offer-figures' },
-        figure('Reward', formatMoney(p.reward_micros, p.currency)),
-        figure('Time', `~${formatDuration(p.estimated_seconds)}`),
-        figure('Hourly', hourlyRate(p.reward_micros, p.estimated_seconds, p.currency)))),
+      el('dl', { class: 'offer-figures', dataset: { testid: 'offer-card' } }, ...cardFigures(p))),
     el('div', { class: 'project-actions' },
       el('button', { type: 'button', class: 'btn', dataset: { action: 'start' }, 'aria-label': `Start ${p.name}` }, 'Start')));
 }
@@ -91,6 +120,7 @@ async function backToList() {
   loadProjects();
   loadQuality();
   loadDecisions();
+  loadNotifications();
 }
 $('back').addEventListener('click', backToList);
 $('empty-back').addEventListener('click', backToList);
@@ -127,6 +157,7 @@ async function loadEditor(kind) {
 
 function destroyEditor() {
   stopTaskTimer();
+  stopHeartbeat();
   if (editor) {
     try { editor.destroy(); } catch { /* a broken editor must not block the next task */ }
   }
@@ -191,11 +222,7 @@ async function claimNext(notice = '', kind = 'info') {
 }
 
 function renderTaskCard(p) {
-  const figure = (label, value) => el('div', {}, el('dt', {}, label), el('dd', {}, value));
-  $('task-card').replaceChildren(el('dl', { class: 'offer-figures task-figures' },
-    figure('Reward', formatMoney(p.reward_micros, p.currency)),
-    figure('Estimated time', `~${formatDuration(p.estimated_seconds)}`),
-    figure('Hourly at estimate', hourlyRate(p.reward_micros, p.estimated_seconds, p.currency))));
+  $('task-card').replaceChildren(el('dl', { class: 'offer-figures task-figures' }, ...cardFigures(p)));
 }
 
 async function showTask(c) {
@@ -219,6 +246,7 @@ async function showTask(c) {
   });
   $('task-panel').hidden = false;
   startTaskTimer(p.estimated_seconds);
+  startHeartbeat();
   updateSubmit();
 }
 
@@ -314,6 +342,55 @@ function startTaskTimer(estimate) {
   taskTimer = setInterval(tick, 1000);
 }
 
+// ---- active time (FW-6) ------------------------------------------------------------------------
+// Every 15 s while the page is visible, a heartbeat says whether there was input in the last 60 s; the server counts
+// the time since the previous beat only when the page was visible and in use (capped at 30 s a beat). A background
+// tab sends no beats; coming back sends one marked not visible, so the hidden time is not counted.
+
+const BEAT_MS = 15000;
+const INPUT_WINDOW_MS = 60000;
+let heartbeat = null;
+let lastInput = 0;
+let hiddenSinceBeat = false;
+
+for (const type of ['keydown', 'pointerdown', 'pointermove', 'wheel', 'touchstart', 'input']) {
+  document.addEventListener(type, () => { lastInput = Date.now(); }, { capture: true, passive: true });
+}
+
+// visible: whether the page was visible since the previous beat (default: it is now and was not hidden meanwhile).
+async function sendBeat(visible = document.visibilityState === 'visible' && !hiddenSinceBeat) {
+  const c = claim;
+  if (!c) return;
+  hiddenSinceBeat = false;
+  try {
+    await api('POST', `/api/v1/assignments/${c.assignment_id}/heartbeat`, {
+      json: { lease_token: c.lease_token, visible, active: Date.now() - lastInput < INPUT_WINDOW_MS },
+    });
+  } catch { /* a lost lease shows at submit; a missed beat only costs its own interval */ }
+}
+
+function stopHeartbeat() {
+  clearInterval(heartbeat);
+  heartbeat = null;
+}
+
+function startHeartbeat() {
+  stopHeartbeat();
+  lastInput = Date.now();
+  hiddenSinceBeat = false;
+  heartbeat = setInterval(() => { if (document.visibilityState === 'visible') sendBeat(); }, BEAT_MS);
+}
+
+document.addEventListener('visibilitychange', () => {
+  if (!heartbeat) return;
+  if (document.visibilityState === 'hidden') {
+    if (!hiddenSinceBeat) sendBeat(true); // closes the visible stretch before the tab goes to the background
+    hiddenSinceBeat = true;
+  } else {
+    sendBeat(false); // the background time is not counted
+  }
+});
+
 // ---- lease countdown ----------------------------------------------------------------------------
 
 function stopLeaseTimer() {
@@ -398,15 +475,23 @@ function renderQuality(q) {
     : el('p', { class: 'subtle', id: 'skills' }, 'No skills recorded yet.')));
 
   const owed = new Map();
-  for (const o of q.qualification_pay) owed.set(o.currency, (owed.get(o.currency) || 0) + o.owed_micros);
-  parts.push(qualitySection('Pay owed for qualification tests', q.qualification_pay.length
+  const waiting = new Map();
+  for (const o of q.qualification_pay) {
+    owed.set(o.currency, (owed.get(o.currency) || 0) + o.owed_micros);
+    if (o.state === 'owed') waiting.set(o.currency, (waiting.get(o.currency) || 0) + o.owed_micros);
+  }
+  const PAY_STATE = { paid: 'paid (available)', owed: 'waiting for the requester’s escrow', recorded: 'unpaid project' };
+  parts.push(qualitySection('Pay for qualification tests', q.qualification_pay.length
     ? el('div', {},
-      el('p', { dataset: { role: 'owed-total' } }, `Owed in total: ${[...owed].map(([c, m]) => formatMoney(m, c)).join(', ')}`),
-      tableOf('qualification-pay', 'Pay owed for qualification test answers', headRow('Project', 'Time', 'Hourly rate', 'Owed', 'When'),
-        q.qualification_pay.map((o) => el('tr', { dataset: { assignmentId: String(o.assignment_id) } },
+      el('p', { dataset: { role: 'owed-total' } }, `Owed in total: ${[...owed].map(([c, m]) => formatMoney(m, c)).join(', ')}`,
+        waiting.size ? `; still waiting: ${[...waiting].map(([c, m]) => formatMoney(m, c)).join(', ')}` : '; all paid into your available balance'),
+      el('p', { class: 'hint' }, 'Test answers are paid at your floor per hour (or the project’s rate when higher) for the longer of the estimate and your active time.'),
+      tableOf('qualification-pay', 'Pay for qualification test answers', headRow('Project', 'Time', 'Hourly rate', 'Amount', 'State', 'When'),
+        q.qualification_pay.map((o) => el('tr', { dataset: { assignmentId: String(o.assignment_id), state: o.state || '' } },
           el('th', { scope: 'row' }, projectName(o.project_id)), cell(o.seconds_ms < 1000 ? 'under 1 s' : formatDuration(Math.round(o.seconds_ms / 1000))),
-          cell(`${formatMoney(o.rate_micros_per_hour, o.currency)}/h`), cell(formatMoney(o.owed_micros, o.currency)), cell(timeEl(o.created_at))))))
-    : el('p', { class: 'subtle', id: 'qualification-pay' }, 'Nothing owed for test time.')));
+          cell(`${formatMoney(o.rate_micros_per_hour, o.currency)}/h`), cell(formatMoney(o.owed_micros, o.currency)),
+          cell(PAY_STATE[o.state] || o.state || '–'), cell(timeEl(o.created_at))))))
+    : el('p', { class: 'subtle', id: 'qualification-pay' }, 'No qualification test taken yet.')));
 
   parts.push(qualitySection('Automatic rule events', q.rule_events.length
     ? el('ul', { id: 'rule-events', class: 'event-list' }, q.rule_events.map((e) => el('li', { dataset: { eventId: String(e.id), action: e.action } },
@@ -433,7 +518,11 @@ $('refresh-quality').addEventListener('click', () => { loadQuality(); loadDecisi
 
 // ---- earnings -----------------------------------------------------------------------------------
 
-const CAUSE_TEXT = { submission: 'Submitted (pending)', approval: 'Approved', rejection: 'Rejected (returned)' };
+const CAUSE_TEXT = {
+  submission: 'Submitted (pending)', approval: 'Approved', rejection: 'Rejected (returned)',
+  topup: 'Top-up to your floor', qualification: 'Qualification test pay', bonus: 'Bonus',
+  payout: 'Withdrawal requested', payout_confirm: 'Withdrawal paid out', payout_recredit: 'Withdrawal failed (returned)',
+};
 
 async function loadEarnings() {
   const status = $('earnings-status');
@@ -521,8 +610,57 @@ async function loadDecisions(older = false) {
 }
 $('decisions-more').addEventListener('click', () => loadDecisions(true));
 
+// ---- notifications ------------------------------------------------------------------------------
+
+function notificationItem(n) {
+  const li = el('li', { class: `notification${n.read_at ? '' : ' unread'}`, dataset: { notificationId: String(n.id), kind: n.kind } },
+    el('p', { class: 'notification-head' }, el('strong', {}, n.title), ' · ', timeEl(n.created_at)),
+    n.body ? el('p', { class: 'subtle' }, n.body) : null);
+  const actions = el('div', { class: 'form-actions' });
+  if (n.link) actions.append(el('a', { href: n.link, class: 'btn btn-ghost btn-small' }, 'Open'));
+  if (!n.read_at) {
+    const read = el('button', { type: 'button', class: 'btn btn-secondary btn-small', dataset: { action: 'read' } }, 'Mark read');
+    read.addEventListener('click', async () => {
+      read.disabled = true;
+      try {
+        const r = await api('POST', `/api/v1/me/notifications/${n.id}/read`);
+        li.classList.remove('unread');
+        read.remove();
+        setUnread(r.unread);
+      } catch (err) {
+        read.disabled = false;
+        announce($('notifications-status'), `Could not mark it read: ${err.message}`, 'error');
+      }
+    });
+    actions.append(read);
+  }
+  li.append(actions);
+  return li;
+}
+
+function setUnread(n) {
+  $('unread-count').textContent = String(n);
+  $('unread-count').closest('.counter').dataset.unread = String(n);
+}
+
+async function loadNotifications() {
+  const status = $('notifications-status');
+  try {
+    const r = await api('GET', '/api/v1/me/notifications?limit=20');
+    $('notification-list').replaceChildren(...r.items.map(notificationItem));
+    $('notifications-empty').hidden = r.items.length > 0;
+    setUnread(r.unread);
+    announce(status, '');
+  } catch (err) {
+    if (err.status === 401) return location.replace('/login');
+    announce(status, `Could not load your notifications: ${err.message}`, 'error');
+  }
+}
+$('refresh-notifications').addEventListener('click', () => { loadNotifications(); loadEarnings(); });
+
 // ---- start --------------------------------------------------------------------------------------
 
 if (await requireUser(['worker'])) {
-  await Promise.all([loadProjects(), loadQuality(), loadDecisions(), loadEarnings()]);
+  await Promise.all([loadProjects(), loadQuality(), loadDecisions(), loadEarnings(), loadNotifications()]);
 }
+mountPayouts();
