@@ -12,6 +12,7 @@
 #include "api/jobs.h"
 #include "api/notify.h"
 #include "api/wage_tables.h"
+#include "core/calendar.h"
 #include "core/country.h"
 #include "core/money.h"
 #include "core/payout_rail.h"
@@ -1153,10 +1154,8 @@ int job_weekly_payouts(db *d, const struct server_config *cfg, int64_t now)
 {
     (void)cfg;
     static int64_t from_user; /* keyset cursor, so workers under the minimum do not hide the others */
-    int year, week;
-    payout_iso_week(now / 1000, &year, &week);
     char period[16];
-    snprintf(period, sizeof period, "%04d-W%02d", year, week);
+    calendar_iso_week(now, period, sizeof period);
     struct due_ctx c = {.period = period, .from_user = from_user};
     if (store_run(d, false, due_tx, &c) != STORE_OK) return -1;
     size_t n = json_array_size(c.rows);

@@ -10,6 +10,7 @@
 #include "api/notify.h"
 #include "api/project_access.h"
 #include "core/active_time.h"
+#include "core/calendar.h"
 #include "core/money.h"
 #include "core/validate.h"
 #include "http/reply.h"
@@ -81,7 +82,8 @@ int job_active_medians(db *d, const struct server_config *cfg, int64_t now)
     (void)cfg;
     static const char *const cols[] = {"i:project_id", "i:answers", NULL};
     json_t *rows;
-    if (store_rows_json(d, Q_ACTIVE_MEDIANS_DUE, NULL, 0, cols, &rows) != DB_OK) return -1;
+    if (store_rows_json(d, Q_ACTIVE_MEDIANS_DUE, (struct sql_arg[]){{.i = now - 60000}}, 1, cols, &rows) != DB_OK)
+        return -1;
     int failures = 0;
     size_t i;
     json_t *r;
@@ -324,7 +326,7 @@ out:
 int topup_run_due(db *d, const struct pay_config *c, int64_t only_project, int64_t now, json_t *runs)
 {
     char period[16];
-    active_iso_week(now, period, sizeof period);
+    calendar_iso_week(now, period, sizeof period);
     static const char *const cols[] = {"i:id", NULL};
     json_t *rows;
     struct sql_arg a[] = {{.text = period}, {.i = ACTIVE_MEDIAN_MIN_ANSWERS}, {.i = only_project}};
@@ -431,7 +433,7 @@ void topups_run(req *r)
         return;
     }
     char period[16];
-    active_iso_week(now, period, sizeof period);
+    calendar_iso_week(now, period, sizeof period);
     reply_json(r, 200, json_pack("{s:s, s:o}", "period", period, "runs", runs));
 }
 

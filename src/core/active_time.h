@@ -30,7 +30,4 @@ int64_t active_median_ms(int64_t *values, size_t n);
 /* Whole seconds, rounded up: the time a rate or a floor is computed for never falls short. */
 int64_t active_seconds_up(int64_t ms);
 
-/* The UTC ISO 8601 week of a Unix time in ms, "2026-W48" (week-numbering year). out needs 9 bytes. */
-void active_iso_week(int64_t ms, char *out, size_t n);
-
 #endif

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/calendar.h"
 #include "core/money.h"
 
 #define DAY_MS 86400000LL
@@ -13,22 +14,12 @@
 
 /* ---- quarters ---- */
 
-/* Days since 1970-01-01 of a civil date (proleptic Gregorian; H. Hinnant's algorithm). */
-static int64_t days_from_civil(int y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
 
 struct pay_quarter pay_quarter_make(int year, int q)
 {
     struct pay_quarter out = {.year = year, .q = q};
-    out.start_ms = days_from_civil(year, 3 * (q - 1) + 1, 1) * DAY_MS;
-    out.end_ms = q == 4 ? days_from_civil(year + 1, 1, 1) * DAY_MS : days_from_civil(year, 3 * q + 1, 1) * DAY_MS;
+    out.start_ms = calendar_days_from_civil(year, 3 * (q - 1) + 1, 1) * DAY_MS;
+    out.end_ms = q == 4 ? calendar_days_from_civil(year + 1, 1, 1) * DAY_MS : calendar_days_from_civil(year, 3 * q + 1, 1) * DAY_MS;
     snprintf(out.label, sizeof out.label, "%04dQ%d", year % 10000, q);
     return out;
 }

@@ -127,40 +127,6 @@ static bool text_safe(const char *s)
 
 bool payout_holder_name_valid(const char *s) { return strlen(s) <= 70 && text_safe(s) && s[0] != ' '; }
 
-/* ---- ISO weeks ---- */
-
-/* Days since 1970-01-01 of a civil date, and back (proleptic Gregorian). */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static int64_t year_of_days(int64_t z)
-{
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    int64_t m = mp + (mp < 10 ? 3 : -9);
-    return yoe + era * 400 + (m <= 2);
-}
-
-void payout_iso_week(int64_t unix_seconds, int *year, int *week)
-{
-    int64_t d = unix_seconds >= 0 ? unix_seconds / 86400 : -((-unix_seconds + 86399) / 86400);
-    int64_t wd = ((d % 7) + 7 + 3) % 7 + 1; /* 1970-01-01 was a Thursday (4); Monday = 1 */
-    int64_t thursday = d - wd + 4;          /* the week belongs to the year of its Thursday */
-    int64_t y = year_of_days(thursday);
-    *year = (int)y;
-    *week = (int)((thursday - days_from_civil(y, 1, 1)) / 7 + 1);
-}
 
 /* ---- writing ---- */
 

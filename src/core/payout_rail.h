@@ -79,7 +79,4 @@ bool payout_provider_valid(const char *s);
  * escaping is fine), not starting with '=', '+', '-' or '@' (spreadsheet formulas). */
 bool payout_holder_name_valid(const char *s);
 
-/* The ISO 8601 week of a Unix time in seconds (UTC): *year is the week-numbering year. */
-void payout_iso_week(int64_t unix_seconds, int *year, int *week);
-
 #endif

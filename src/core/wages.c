@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/calendar.h"
 #include "core/country.h"
 
 static const char *const benchmark_columns[WAGE_BENCHMARK_COLUMNS] = {
@@ -97,17 +98,10 @@ bool wage_date_parse(const char *s, size_t len, struct wage_date *out)
 
 struct wage_date wage_date_from_unix(int64_t seconds)
 {
-    /* civil_from_days (H. Hinnant), with days floored so times before 1970 land on the right day */
-    int64_t z = seconds / 86400 - (seconds % 86400 < 0) + 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    int64_t d = doy - (153 * mp + 2) / 5 + 1;
-    int64_t m = mp < 10 ? mp + 3 : mp - 9;
-    int64_t y = yoe + era * 400 + (m <= 2);
-    return (struct wage_date){(int)y, (int)m, (int)d};
+    int64_t y;
+    int m, d;
+    calendar_civil_from_days(calendar_day_of_ms(seconds * 1000), &y, &m, &d); /* floored: before 1970 too */
+    return (struct wage_date){(int)y, m, d};
 }
 
 bool wage_date_older_than(struct wage_date ref, int months, struct wage_date now)

@@ -64,28 +64,6 @@ static void test_median(void **state)
     assert_int_equal(active_seconds_up(-5), 0);
 }
 
-static void test_iso_week(void **state)
-{
-    (void)state;
-    static const struct {
-        int64_t ms;
-        const char *week;
-    } cases[] = {
-        {1795910400000LL, "2026-W48"}, /* Sunday 2026-11-29 */
-        {1795996800000LL, "2026-W49"}, /* Monday 2026-11-30 */
-        {1609632000000LL, "2020-W53"}, /* Sunday 2021-01-03 belongs to 2020 */
-        {1735516800000LL, "2025-W01"}, /* Monday 2024-12-30 belongs to 2025 */
-        {0, "1970-W01"},
-        {1798761600000LL, "2026-W53"}, /* Friday 2027-01-01 */
-        {951782400000LL, "2000-W09"},  /* 2000-02-29 */
-        {1795996800000LL - 1, "2026-W48"}, /* the last ms of Sunday */
-    };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        char w[16];
-        active_iso_week(cases[i].ms, w, sizeof w);
-        assert_string_equal(w, cases[i].week);
-    }
-}
 
 int main(void)
 {
@@ -93,7 +71,6 @@ int main(void)
         cmocka_unit_test(test_beat_credit),
         cmocka_unit_test(test_at_submit),
         cmocka_unit_test(test_median),
-        cmocka_unit_test(test_iso_week),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -238,30 +238,6 @@ static void test_parse_mobile_confirmation(void **state)
     assert_null(payout_rail_find("cheque"));
 }
 
-static void test_iso_week(void **state)
-{
-    (void)state;
-    int y, w;
-    payout_iso_week(0, &y, &w); /* Thursday 1970-01-01 */
-    assert_int_equal(y, 1970);
-    assert_int_equal(w, 1);
-    payout_iso_week(1704067200, &y, &w); /* Monday 2024-01-01 */
-    assert_int_equal(y, 2024);
-    assert_int_equal(w, 1);
-    payout_iso_week(1703980800, &y, &w); /* Sunday 2023-12-31 */
-    assert_int_equal(y, 2023);
-    assert_int_equal(w, 52);
-    payout_iso_week(1609459200, &y, &w); /* Friday 2021-01-01 belongs to 2020-W53 */
-    assert_int_equal(y, 2020);
-    assert_int_equal(w, 53);
-    payout_iso_week(1735603200, &y, &w); /* Tuesday 2024-12-31 is in 2025-W01 */
-    assert_int_equal(y, 2025);
-    assert_int_equal(w, 1);
-    payout_iso_week(1704067200 + 7 * 86400 - 1, &y, &w); /* the last second of 2024-W01 */
-    assert_int_equal(w, 1);
-    payout_iso_week(1704067200 + 7 * 86400, &y, &w);
-    assert_int_equal(w, 2);
-}
 
 int main(void)
 {
@@ -273,7 +249,6 @@ int main(void)
         cmocka_unit_test(test_parse_bank_confirmation),
         cmocka_unit_test(test_parse_errors),
         cmocka_unit_test(test_parse_mobile_confirmation),
-        cmocka_unit_test(test_iso_week),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
