@@ -279,7 +279,7 @@ void rejection_holds_decide(req *r)
         reply_error(r, ERR_INVALID_FIELD, "/decision", "/decision must be uphold or overturn");
         return;
     }
-    if (strspn(c.note, " \t\r\n") == strlen(c.note)) {
+    if (text_blank(c.note)) {
         reply_error(r, ERR_INVALID_FIELD, "/note", "/note must say why (it is shown to the worker and audited)");
         return;
     }

@@ -539,7 +539,7 @@ void requester_flags_clear(req *r)
         reply_error(r, ERR_INVALID_FIELD, e.field, "%s", e.detail);
         return;
     }
-    if (strspn(c.note, " \t\r\n") == strlen(c.note)) {
+    if (text_blank(c.note)) {
         reply_error(r, ERR_INVALID_FIELD, "/note", "/note must say why the flag is cleared (it is audited)");
         return;
     }

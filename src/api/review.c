@@ -243,7 +243,7 @@ void review_decide(req *r)
                     "a rejection needs /reason_code from the project's published list (FW-3)");
         return;
     }
-    if (reject && (!c.note || !*c.note || strspn(c.note, " \t\r\n") == strlen(c.note))) {
+    if (reject && text_blank(c.note)) {
         reply_error(r, ERR_INVALID_FIELD, "/note", "a rejection needs a /note telling the worker what was wrong (FW-3)");
         return;
     }

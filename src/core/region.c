@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "core/validate.h"
+
 static const char *const state_names[] = {"open", "signups_paused", "winding_down", "closed"};
 static const char *const basis_names[] = {"", "sanctions", "local_law", "payment_rail"};
 
@@ -52,14 +54,6 @@ bool region_transition_restricts(enum region_state from, enum region_state to)
     return region_transition_exists(from, to) && to != REGION_OPEN;
 }
 
-static bool blank(const char *s)
-{
-    if (!s) return true;
-    for (; *s; s++)
-        if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r') return false;
-    return true;
-}
-
 struct problems {
     struct region_problem *out;
     size_t max, n;
@@ -80,11 +74,11 @@ size_t region_change_check(const struct region_change *c, enum region_check mode
                        "closed → open; winding down cannot be skipped)");
         return p.n;
     }
-    if (blank(c->reason)) add(&p, "/reason", "a reason is required");
+    if (text_blank(c->reason)) add(&p, "/reason", "a reason is required");
     if (region_transition_restricts(c->from, c->to)) {
         if (c->basis == REGION_BASIS_NONE)
             add(&p, "/legal_basis", "a legal basis is required: sanctions, local_law or payment_rail");
-        if (blank(c->basis_reference))
+        if (text_blank(c->basis_reference))
             add(&p, "/legal_reference", "the reference of the legal basis is required (the list entry, the law, the "
                                         "payment rail's notice)");
     }
@@ -97,7 +91,7 @@ size_t region_change_check(const struct region_change *c, enum region_check mode
     if (c->to == REGION_WINDING_DOWN) {
         if (c->effective_at_ms <= 0) add(&p, "/effective_at", "winding down needs the date work stops");
         else if (c->emergency) {
-            if (blank(c->emergency_reason))
+            if (text_blank(c->emergency_reason))
                 add(&p, "/emergency_reason", "an emergency shortening of the notice needs its recorded reason");
             if (c->effective_at_ms < notice_at_ms) add(&p, "/effective_at", "the effective date is in the past");
         } else if (c->effective_at_ms - notice_at_ms < REGION_NOTICE_MS)

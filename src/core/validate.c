@@ -29,6 +29,11 @@ bool role_name_valid(const char *r)
     return false;
 }
 
+bool text_blank(const char *s)
+{
+    return !s || strspn(s, " \t\r\n") == strlen(s);
+}
+
 size_t utf8_length(const char *s)
 {
     size_t n = 0;

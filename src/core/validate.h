@@ -20,6 +20,8 @@ bool role_name_valid(const char *role);
 /* Lower-cases the email in place when it is a plausible address; false (and unchanged) otherwise. */
 bool email_normalize(char *email);
 size_t utf8_length(const char *s);
+/* NULL, empty, or only spaces, tabs and line breaks: a reason or a note that says nothing. */
+bool text_blank(const char *s);
 
 /* Field getters: on failure fill e (field = "/" name) and return false. */
 bool json_req_string(json_t *obj, const char *name, size_t min_chars, size_t max_chars, const char **out,
