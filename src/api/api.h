@@ -106,6 +106,19 @@ void requester_flags_clear(req *r);
 /* api/notify.c */
 void me_notifications(req *r);
 void me_notification_read(req *r);
+/* api/notice.c */
+void me_language_put(req *r);
+/* api/mail_outbox.c */
+void mail_outbox_list(req *r);
+void mail_outbox_retry(req *r);
+/* api/regions.c (FW-15, FW-16) */
+void regions_list(req *r);
+void regions_history(req *r);
+void region_changes_list(req *r);
+void region_changes_create(req *r);
+void region_changes_approve(req *r);
+void region_changes_reject(req *r);
+void region_payouts_list(req *r);
 /* api/topup.c */
 void topups_run(req *r);
 void projects_topups(req *r);
@@ -115,8 +128,36 @@ void account_create(req *r, bool by_admin);
 void users_create(req *r);
 void users_list(req *r);
 json_t *user_json(const struct user *u);
+/* api/decisions.c, appeals.c, terms.c, export_me.c (FW-14, FW-18 to FW-22) */
+void users_restrictions_create(req *r);
+void restrictions_list(req *r);
+void restrictions_approve(req *r);
+void restrictions_confirm(req *r);
+void me_decisions(req *r);
+void decisions_list(req *r);
+void decisions_appeal(req *r);
+void appeals_list(req *r);
+void appeals_decide(req *r);
+void terms_publish(req *r);
+void terms_mine(req *r);
+void terms_acknowledge(req *r);
+void me_export(req *r);
 /* api/audit.c */
 void audit_list(req *r);
+/* api/tickets.c, api/contact.c (FW-17) */
+void tickets_create(req *r);
+void tickets_list(req *r);
+void tickets_get(req *r);
+void tickets_message(req *r);
+void tickets_state(req *r);
+void tickets_assign(req *r);
+void ticket_attachments_get(req *r);
+void support_tickets(req *r);
+void contact_create(req *r);
+void contact_verify(req *r);
+void contact_ticket_get(req *r);
+void contact_ticket_message(req *r);
+void contact_attachment_get(req *r);
 /* http/static.c */
 void page_serve(req *r);
 void static_serve(req *r);

@@ -3,9 +3,11 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "api/decisions.h"
 #include "api/project_access.h"
 #include "api/pay_flow.h"
 #include "api/quality_flow.h"
+#include "api/regions.h"
 #include "api/wage_tables.h"
 #include "core/active_time.h"
 #include "core/schema.h"
@@ -117,6 +119,10 @@ static tx_rc claim_tx(db *d, void *vctx)
         c->err = ERR_PROJECT_NOT_PUBLISHED;
         return TX_ROLLBACK;
     }
+    TX_CHECK(region_claim_check(d, r->a, &r->user, c->now, &c->err, &c->err_detail)); /* FW-15 */
+    if (c->err) return TX_ROLLBACK;
+    TX_CHECK(decision_claim_check(d, r->user.id, &c->err, &c->err_detail)); /* FW-16, FW-19 */
+    if (c->err) return TX_ROLLBACK;
     TX_CHECK(wage_claim_check(d, r, &c->p, &c->wage)); /* FW-5 */
     if (!wage_claim_allowed(&c->wage)) {
         c->err = ERR_BELOW_PAY_FLOOR;

@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "api/notice.h"
+#include "api/regions.h"
 #include "core/country.h"
 #include "core/validate.h"
 #include "http/reply.h"
@@ -97,7 +99,9 @@ bool auth_csrf_ok(req *r)
 
 void me_get(req *r)
 {
-    reply_json(r, 200, user_json(&r->user));
+    json_t *me = user_json(&r->user);
+    json_object_set_new(me, "language", json_string(notice_user_language(r->db, r->user.id)));
+    reply_json(r, 200, me);
 }
 
 /* ---- registration ---- */
@@ -147,6 +151,7 @@ bool account_fields(req *r, json_t *body, bool with_role, struct user *u, const 
 
 void auth_register(req *r)
 {
+    if (region_signup_check(r) != RES_OK) return; /* FW-15: a paused country's sign-up is told why and when */
     account_create(r, false);
 }
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "api/decisions.h"
 #include "api/jobs.h"
 #include "api/notify.h"
 #include "api/pay_flow.h"
@@ -90,6 +91,8 @@ db_rc hold_record(db *d, arena *a, const struct project *p, const struct assignm
                                        "by an admin, because %s (FW-4). It does not count against you until then%s.",
                                     (long long)as->id, p->name, reason_code ? reason_code : "-", why,
                                     moved == 1 ? ", and its reward stays in your pending balance" : "");
+    rc = decision_record_hold(d, a, p, as, reviewer_id, *hold_id, rule_name(h), body, now); /* FW-18 */
+    if (rc != DB_OK) return rc;
     return notify_user(d, as->worker_id, "rejection_held", "Rejection held for human review", body, "/worker", now);
 }
 

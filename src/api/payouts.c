@@ -10,7 +10,7 @@
 
 #include "api/api.h"
 #include "api/jobs.h"
-#include "api/notify.h"
+#include "api/notice.h"
 #include "api/wage_tables.h"
 #include "core/calendar.h"
 #include "core/country.h"
@@ -189,13 +189,12 @@ static db_rc payout_settle(db *d, int64_t id, bool confirm, const char *text, co
                                   "from", state, "amount_micros", (json_int_t)amount, "currency", cur, "tx_id",
                                   (json_int_t)tx_id));
     if (rc == DB_OK && !confirm) {
-        char amt[32], body[400];
+        char amt[32], ref[48];
         money_format_micros(amount, amt, sizeof amt);
-        snprintf(body, sizeof body,
-                 "Your payout %s%lld of %s %s failed: %s. The money is back in your available balance; check your "
-                 "payout method and ask again.",
-                 PAYOUT_REF_PREFIX, (long long)id, amt, cur, text);
-        rc = notify_user(d, worker, "payout", "A payout failed", body, "/worker#earnings", now);
+        snprintf(ref, sizeof ref, "%s%lld", PAYOUT_REF_PREFIX, (long long)id);
+        json_t *vars = json_pack("{s:s, s:s, s:s, s:s}", "payout_ref", ref, "amount", amt, "currency", cur, "reason", text);
+        rc = notice_send(d, worker, "payout", "payout_failed", vars, "/worker#earnings", now);
+        json_decref(vars);
     }
     if (rc == DB_OK) rc = batch_maybe_done(d, batch, actor, now);
     json_decref(p);
@@ -476,6 +475,18 @@ static tx_rc request_tx(db *d, void *vctx)
     rc = payout_load(d, c->payout_id, &c->payout);
     TX_CHECK(rc);
     return rc == DB_ROW ? TX_COMMIT : TX_FAIL;
+}
+
+tx_rc payout_request_in_tx(db *d, int64_t worker_id, const char *currency, int64_t amount, const char *key,
+                           const char *origin, int64_t now, int64_t *payout_id, err_id *err)
+{
+    struct request_ctx c = {.worker_id = worker_id, .amount = amount, .now = now, .currency = currency, .key = key,
+                            .origin = origin};
+    tx_rc t = request_tx(d, &c);
+    json_decref(c.payout);
+    *payout_id = c.payout_id;
+    *err = c.err;
+    return t;
 }
 
 /* {amount_micros, currency, idempotency_key?} with the key in the body or the Idempotency-Key header. */

@@ -19,6 +19,13 @@ int64_t payout_min_usd_micros(void);
  * one cent for a currency without a rate. False when the tables do not load. Call outside a transaction. */
 bool payout_minimum(db *d, const char *currency, int64_t *min_micros);
 
+/* Asks, in the caller's transaction and as the system (actor 0), for amount micros of the worker's available money
+ * in currency to be paid out under key (unique per payout; the same key and amount replays). The code the weekly
+ * job and the region-closure job (api/regions.c) share. TX_COMMIT with *payout_id; TX_ROLLBACK with *err set
+ * (PAYOUT_METHOD_MISSING: nothing was written; others: the caller rolls back); TX_RETRY or TX_FAIL otherwise. */
+tx_rc payout_request_in_tx(db *d, int64_t worker_id, const char *currency, int64_t amount, const char *key,
+                           const char *origin, int64_t now, int64_t *payout_id, err_id *err);
+
 /* The outcome of creating a batch or reading a confirmation file. err is ERR_NONE on success; otherwise
  * detail (and field) say why and nothing was written. */
 struct payout_batch_result {

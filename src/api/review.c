@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "api/decisions.h"
 #include "api/holds.h"
 #include "api/project_access.h"
 #include "api/pay_flow.h"
@@ -202,7 +203,11 @@ static tx_rc decide(db *d, struct review_ctx *c, const struct quality_config *cf
                              &c->hold_id));
     } else {
         /* The task wants another answer in place of the rejected one (FW-3: rejected work is not delivered). */
-        if (!strcmp(state, "rejected")) TX_CHECK(review_apply_rejection(d, &c->p, &c->as));
+        if (!strcmp(state, "rejected")) {
+            TX_CHECK(review_apply_rejection(d, &c->p, &c->as));
+            /* FW-18: the written statement, appealable */
+            TX_CHECK(decision_record_rejection(d, r->a, &c->p, &c->as, r->user.id, c->reason_code, c->note, c->now));
+        }
         TX_CHECK(quality_task_result(d, r->a, &c->p, cfg, c->as.task_id, c->now));
         struct pay_config pay = {r->cfg->fee_bps, r->cfg->worker_fee_bps};
         TX_CHECK(pay_on_decision(d, &pay, &c->p, &c->as, strcmp(state, "rejected") != 0, r->user.id, c->now));

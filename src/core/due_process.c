@@ -49,3 +49,41 @@ bool due_ticket_escalates(int64_t opened_at_ms, int64_t first_response_at_ms, in
     if (first_response_at_ms > 0) return first_response_at_ms > target;
     return now_ms > target;
 }
+
+static const char *const restriction_names[] = {"restriction", "suspension", "deactivation"};
+
+const char *due_restriction_kind_name(enum due_restriction_kind k)
+{
+    return (unsigned)k < sizeof restriction_names / sizeof *restriction_names ? restriction_names[k] : "";
+}
+
+bool due_restriction_kind_parse(const char *s, enum due_restriction_kind *out)
+{
+    for (size_t i = 0; s && i < sizeof restriction_names / sizeof *restriction_names; i++)
+        if (!strcmp(s, restriction_names[i])) {
+            *out = (enum due_restriction_kind)i;
+            return true;
+        }
+    return false;
+}
+
+enum due_decision_kind due_restriction_decision(enum due_restriction_kind k)
+{
+    return k == DUE_DEACTIVATE ? DUE_DEACTIVATION : DUE_HOLD;
+}
+
+bool due_restriction_approver_ok(int64_t proposer_id, int64_t approver_id, bool emergency)
+{
+    return approver_id > 0 && (approver_id != proposer_id || emergency);
+}
+
+bool due_terms_notice_ok(int64_t published_at_ms, int64_t effective_at_ms, bool emergency)
+{
+    if (emergency) return effective_at_ms >= published_at_ms;
+    return effective_at_ms - published_at_ms >= DUE_TERMS_NOTICE_MS;
+}
+
+bool due_terms_apply(int64_t effective_at_ms, bool acknowledged, bool emergency, int64_t now_ms)
+{
+    return now_ms >= effective_at_ms && (acknowledged || emergency);
+}

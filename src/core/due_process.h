@@ -32,4 +32,21 @@ bool due_hold_lapsed(int64_t placed_at_ms, int64_t confirmed_by, int64_t now_ms)
 /* A ticket escalates when no staff reply came within 72 hours of its opening. first_response_at_ms 0: none. */
 bool due_ticket_escalates(int64_t opened_at_ms, int64_t first_response_at_ms, int64_t now_ms);
 
+/* Account restrictions (FW-16, FW-19): each stops new work but never access, earnings or payouts. */
+enum due_restriction_kind { DUE_RESTRICT, DUE_SUSPEND, DUE_DEACTIVATE };
+const char *due_restriction_kind_name(enum due_restriction_kind k); /* restriction, suspension, deactivation */
+bool due_restriction_kind_parse(const char *s, enum due_restriction_kind *out);
+/* The adverse decision a restriction is recorded as: a deactivation as such, the others as a hold. */
+enum due_decision_kind due_restriction_decision(enum due_restriction_kind k);
+/* Whether approver may make a proposal take effect: a human other than the proposer, or the proposer
+ * themself for an emergency hold (which then lapses unless another human confirms it, due_hold_lapsed). */
+bool due_restriction_approver_ok(int64_t proposer_id, int64_t approver_id, bool emergency);
+
+/* Terms (FW-14): a version takes effect at least 30 days after it is published, unless it is recorded as a
+ * legal or security emergency; it applies to a worker from then only once they acknowledged it (an
+ * emergency version applies without). */
+#define DUE_TERMS_NOTICE_MS (30 * DUE_DAY_MS)
+bool due_terms_notice_ok(int64_t published_at_ms, int64_t effective_at_ms, bool emergency);
+bool due_terms_apply(int64_t effective_at_ms, bool acknowledged, bool emergency, int64_t now_ms);
+
 #endif

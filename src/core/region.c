@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "core/calendar.h"
 #include "core/validate.h"
 
 static const char *const state_names[] = {"open", "signups_paused", "winding_down", "closed"};
@@ -117,3 +118,42 @@ bool region_new_work_allowed(enum region_state s, int64_t effective_at_ms, int64
 }
 
 int64_t region_payout_deadline_ms(int64_t effective_at_ms) { return effective_at_ms + REGION_PAYOUT_MS; }
+
+/* n decimal digits at s into *out. */
+static bool digits(const char *s, int n, int64_t *out)
+{
+    int64_t v = 0;
+    for (int i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9') return false;
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = v;
+    return true;
+}
+
+bool region_time_parse(const char *s, int64_t *ms)
+{
+    int64_t y, mo, d, h = 0, mi = 0, sec = 0, milli = 0;
+    if (!s || !digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &mo) || s[7] != '-' || !digits(s + 8, 2, &d))
+        return false;
+    const char *p = s + 10;
+    if (*p) {
+        if (*p != 'T' || !digits(p + 1, 2, &h) || p[3] != ':' || !digits(p + 4, 2, &mi) || p[6] != ':' ||
+            !digits(p + 7, 2, &sec))
+            return false;
+        p += 9;
+        if (*p == '.') {
+            if (!digits(p + 1, 3, &milli)) return false;
+            p += 4;
+        }
+        if (strcmp(p, "Z")) return false;
+    }
+    if (mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || sec > 59) return false;
+    int64_t day = calendar_days_from_civil(y, (int)mo, (int)d);
+    int64_t back_y;
+    int back_m, back_d;
+    calendar_civil_from_days(day, &back_y, &back_m, &back_d);
+    if (back_y != y || back_m != mo || back_d != d) return false; /* 2026-02-30 */
+    *ms = day * REGION_DAY_MS + ((h * 60 + mi) * 60 + sec) * 1000 + milli;
+    return true;
+}

@@ -64,4 +64,8 @@ bool region_new_work_allowed(enum region_state s, int64_t effective_at_ms, int64
 /* The date by which every pending and available cent of the country's workers is paid out. */
 int64_t region_payout_deadline_ms(int64_t effective_at_ms);
 
+/* An effective date as the API takes it: "YYYY-MM-DD" (midnight UTC) or "YYYY-MM-DDTHH:MM:SS[.mmm]Z" (the form
+ * replies use). False for anything else, an impossible date included. */
+bool region_time_parse(const char *s, int64_t *ms);
+
 #endif

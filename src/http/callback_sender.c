@@ -24,6 +24,11 @@ static const struct job periodic_jobs[] = {
     {"weekly_payouts", job_weekly_payouts},
     {"requester_flags", job_requester_flags},
     {"hold_lapse", job_hold_lapse},
+    {"region_close", job_region_close},
+    {"region_payouts", job_region_payouts},
+    {"ticket_escalation", job_ticket_escalation},
+    {"restriction_lapse", job_restriction_lapse},
+    {"appeals_overdue", job_appeals_overdue},
     {NULL, NULL},
 };
 

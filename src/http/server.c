@@ -22,6 +22,7 @@
 #include "api/api.h"
 #include "http/reply.h"
 #include "http/callback_sender.h"
+#include "http/mail_sender.h"
 #include "http/routes.h"
 #include "util/clock.h"
 #include "util/log.h"
@@ -409,6 +410,7 @@ int server_run(const struct server_config *cfg)
         log_msg("fairlabel: cannot start the callback sender");
         return 1;
     }
+    if (mail_sender_start(cfg)) return 1;
     for (int i = 0; i < n; i++) pthread_create(&ws[i].thread, NULL, worker_main, &ws[i]);
     log_msg("fairlabel: listening on http://%s", bound);
 
@@ -421,6 +423,7 @@ int server_run(const struct server_config *cfg)
         event_active(ws[i].stop_ev, EV_TIMEOUT, 0);
     }
     for (int i = 0; i < n; i++) pthread_join(ws[i].thread, NULL);
+    mail_sender_stop();
     callback_sender_stop();
     workpool_stop();
     for (int i = 0; i < n; i++) worker_teardown(&ws[i]);

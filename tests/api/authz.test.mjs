@@ -67,6 +67,17 @@ async function newSubmitted() {
   return s.json;
 }
 
+// A ticket the worker opened, with one attachment (FW-17 rows); others' tickets are 404 to the other roles.
+const TICKET_OTHERS = { requester: 404, other_requester: 404, reviewer: 404 };
+let ticketFixture;
+const workerTicket = () => (ticketFixture ??= srv.api('POST', '/api/v1/tickets', {
+  token: users.worker.token,
+  body: { category: 'pay', subject: 'Fixture', message: 'x', attachments: [{ name: 'a.txt', content_type: 'text/plain', data_base64: 'aGk=' }] },
+}).then((r) => {
+  assert.equal(r.status, 201, r.text);
+  return r.json;
+}));
+
 const newClaim = async () => {
   const c = await srv.api('POST', `/api/v1/projects/${fx.published.id}/claim`, { token: users.worker.token });
   assert.equal(c.status, 200, `fresh claim: ${c.text}`);
@@ -400,6 +411,19 @@ const MATRIX = [
     prepare: () => ({ path: '/api/v1/me/notifications/999999999/read' }),
   },
   {
+    route: 'PUT /api/v1/me/language', allow: Object.fromEntries(SIGNED_IN.map((r) => [r, 200])),
+    prepare: () => ({ path: '/api/v1/me/language', body: { language: 'en' } }),
+  },
+  {
+    route: 'GET /api/v1/mail/outbox', allow: { admin: 200 },
+    prepare: () => ({ path: '/api/v1/mail/outbox' }),
+  },
+  {
+    // no message 999999999: the admin gets 404, everyone else is refused by role first
+    route: 'POST /api/v1/mail/outbox/{id}/retry', allow: { admin: 404 },
+    prepare: () => ({ path: '/api/v1/mail/outbox/999999999/retry' }),
+  },
+  {
     route: 'GET /api/v1/projects/{id}/topups', allow: { requester: 200, admin: 200, other_requester: 404 },
     prepare: () => ({ path: `/api/v1/projects/${fx.published.id}/topups` }),
   },
@@ -447,6 +471,92 @@ const MATRIX = [
     route: 'POST /api/v1/requester-flags/{id}/clear', allow: { admin: 404 },
     prepare: () => ({ path: '/api/v1/requester-flags/999999/clear', body: { note: 'reviewed' } }),
   },
+  // H6 regions (FW-15): the region list and history are public; changes are admin-only, and a proposal
+  // (for Fiji, which nobody in the matrix lives in) only takes effect once a second admin approves it
+  {
+    route: 'GET /api/v1/regions', public: true, allow: Object.fromEntries(ROLES.map((r) => [r, 200])),
+    prepare: () => ({ path: '/api/v1/regions' }),
+  },
+  {
+    route: 'GET /api/v1/regions/history', public: true, allow: Object.fromEntries(ROLES.map((r) => [r, 200])),
+    prepare: () => ({ path: '/api/v1/regions/history?country=KE' }),
+  },
+  {
+    route: 'GET /api/v1/region-changes', allow: { admin: 200 },
+    prepare: () => ({ path: '/api/v1/region-changes' }),
+  },
+  {
+    route: 'POST /api/v1/region-changes', allow: { admin: 201 },
+    prepare: () => ({
+      path: '/api/v1/region-changes',
+      body: { country: 'FJ', to: 'signups_paused', reason: 'authz matrix', explanation: 'Sign-ups paused.', legal_basis: 'local_law', legal_reference: 'Act 1' },
+    }),
+  },
+  {
+    route: 'POST /api/v1/region-changes/{id}/approve', allow: { admin: 404 },
+    prepare: () => ({ path: '/api/v1/region-changes/999999/approve', body: {} }),
+  },
+  {
+    route: 'GET /api/v1/region-payouts', allow: { admin: 200 },
+    prepare: () => ({ path: '/api/v1/region-payouts' }),
+  },
+  {
+    route: 'POST /api/v1/region-changes/{id}/reject', allow: { admin: 404 },
+    prepare: () => ({ path: '/api/v1/region-changes/999999/reject', body: { note: 'no' } }),
+  },
+  // H8 due process (FW-14, FW-18 to FW-22): ids 999999 do not exist; a proposed restriction has no effect
+  {
+    route: 'POST /api/v1/users/{id}/restrictions', allow: { admin: 201 },
+    prepare: () => ({ path: `/api/v1/users/${users.worker.id}/restrictions`, body: { kind: 'suspension', rule: 'account:test', evidence: 'authz cell' } }),
+  },
+  {
+    route: 'GET /api/v1/restrictions', allow: { admin: 200 },
+    prepare: () => ({ path: '/api/v1/restrictions' }),
+  },
+  {
+    route: 'POST /api/v1/restrictions/{id}/approve', allow: { admin: 404 },
+    prepare: () => ({ path: '/api/v1/restrictions/999999/approve', body: {} }),
+  },
+  {
+    route: 'POST /api/v1/restrictions/{id}/confirm', allow: { admin: 404 },
+    prepare: () => ({ path: '/api/v1/restrictions/999999/confirm', body: {} }),
+  },
+  {
+    route: 'GET /api/v1/decisions', allow: { admin: 200 },
+    prepare: () => ({ path: '/api/v1/decisions' }),
+  },
+  {
+    route: 'POST /api/v1/decisions/{id}/appeal', allow: { worker: 404 },
+    prepare: () => ({ path: '/api/v1/decisions/999999/appeal', body: { statement: 'It was right.' } }),
+  },
+  {
+    route: 'GET /api/v1/me/decisions', allow: { worker: 200 },
+    prepare: () => ({ path: '/api/v1/me/decisions' }),
+  },
+  {
+    route: 'GET /api/v1/me/export', allow: { worker: 200 },
+    prepare: () => ({ path: '/api/v1/me/export' }),
+  },
+  {
+    route: 'GET /api/v1/appeals', allow: { admin: 200 },
+    prepare: () => ({ path: '/api/v1/appeals' }),
+  },
+  {
+    route: 'POST /api/v1/appeals/{id}/decide', allow: { admin: 404 },
+    prepare: () => ({ path: '/api/v1/appeals/999999/decide', body: { outcome: 'upheld', note: 'checked' } }),
+  },
+  {
+    route: 'GET /api/v1/terms', allow: Object.fromEntries(SIGNED_IN.map((r) => [r, 200])),
+    prepare: () => ({ path: '/api/v1/terms' }),
+  },
+  {
+    route: 'POST /api/v1/terms', allow: { admin: 201 },
+    prepare: () => ({ path: '/api/v1/terms', body: { summary: 'authz', body: 'Terms text.' } }),
+  },
+  {
+    route: 'POST /api/v1/terms/{id}/acknowledge', allow: Object.fromEntries(SIGNED_IN.map((r) => [r, 404])),
+    prepare: () => ({ path: '/api/v1/terms/999999/acknowledge', body: {} }),
+  },
   {
     // FW-24 metrics are public to everyone signed in.
     route: 'GET /api/v1/requesters/metrics', allow: Object.fromEntries(SIGNED_IN.map((r) => [r, 200])),
@@ -455,6 +565,61 @@ const MATRIX = [
   {
     route: 'GET /api/v1/audit', allow: { admin: 200 },
     prepare: () => ({ path: '/api/v1/audit' }),
+  },
+  // Tickets (FW-17): the worker's own ticket; support and admins see every ticket, others get 404.
+  {
+    route: 'POST /api/v1/tickets', allow: Object.fromEntries(SIGNED_IN.map((r) => [r, 201])),
+    prepare: () => ({ path: '/api/v1/tickets', body: { category: 'other', subject: 'Hello', message: 'A question.' } }),
+  },
+  {
+    route: 'GET /api/v1/tickets', allow: Object.fromEntries(SIGNED_IN.map((r) => [r, 200])),
+    prepare: () => ({ path: '/api/v1/tickets' }),
+  },
+  {
+    route: 'GET /api/v1/tickets/{id}', allow: { ...TICKET_OTHERS, worker: 200, support: 200, admin: 200 },
+    prepare: async () => ({ path: `/api/v1/tickets/${(await workerTicket()).id}` }),
+  },
+  {
+    route: 'POST /api/v1/tickets/{id}/messages', allow: { ...TICKET_OTHERS, worker: 201, support: 201, admin: 201 },
+    prepare: async () => ({ path: `/api/v1/tickets/${(await workerTicket()).id}/messages`, body: { body: 'More detail.' } }),
+  },
+  {
+    route: 'POST /api/v1/tickets/{id}/state', allow: { ...TICKET_OTHERS, worker: 200, support: 200, admin: 200 },
+    prepare: async () => ({ path: `/api/v1/tickets/${(await workerTicket()).id}/state`, body: { state: 'open' } }),
+  },
+  {
+    route: 'POST /api/v1/tickets/{id}/assign', allow: { support: 200, admin: 200 },
+    prepare: async () => ({ path: `/api/v1/tickets/${(await workerTicket()).id}/assign`, body: {} }),
+  },
+  {
+    route: 'GET /api/v1/ticket-attachments/{id}', allow: { ...TICKET_OTHERS, worker: 200, support: 200, admin: 200 },
+    prepare: async () => ({ path: `/api/v1/ticket-attachments/${(await workerTicket()).messages[0].attachments[0].id}` }),
+  },
+  {
+    route: 'GET /api/v1/support/tickets', allow: { support: 200, admin: 200 },
+    prepare: () => ({ path: '/api/v1/support/tickets' }),
+  },
+  // The login-free contact page: public; its thread routes take a ticket-scoped token (tickets.test.mjs), so a
+  // session token is refused there like no token.
+  {
+    route: 'POST /api/v1/contact', public: true, allow: Object.fromEntries(ROLES.map((r) => [r, 202])),
+    prepare: () => ({ path: '/api/v1/contact', body: { email: `c-${randomId()}@test.example`, category: 'account', subject: 'Locked out', message: 'Help' } }),
+  },
+  {
+    route: 'POST /api/v1/contact/verify', public: true, allow: Object.fromEntries(ROLES.map((r) => [r, 410])),
+    prepare: () => ({ path: '/api/v1/contact/verify', body: { token: 'flc_unknown' } }),
+  },
+  {
+    route: 'GET /api/v1/contact/ticket', public: true, allow: Object.fromEntries(ROLES.map((r) => [r, 401])),
+    prepare: () => ({ path: '/api/v1/contact/ticket' }),
+  },
+  {
+    route: 'POST /api/v1/contact/ticket/messages', public: true, allow: Object.fromEntries(ROLES.map((r) => [r, 401])),
+    prepare: () => ({ path: '/api/v1/contact/ticket/messages', body: { body: 'x' } }),
+  },
+  {
+    route: 'GET /api/v1/contact/attachments/{id}', public: true, allow: Object.fromEntries(ROLES.map((r) => [r, 401])),
+    prepare: () => ({ path: '/api/v1/contact/attachments/1' }),
   },
 ];
 

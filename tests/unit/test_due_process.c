@@ -56,6 +56,36 @@ static void test_kinds(void **state)
     assert_true(due_needs_human_approval(DUE_DEACTIVATION));
 }
 
+static void test_restrictions(void **state)
+{
+    (void)state;
+    enum due_restriction_kind k;
+    assert_true(due_restriction_kind_parse("suspension", &k));
+    assert_int_equal(k, DUE_SUSPEND);
+    assert_false(due_restriction_kind_parse("ban", &k));
+    assert_string_equal(due_restriction_kind_name(DUE_DEACTIVATE), "deactivation");
+    assert_int_equal(due_restriction_decision(DUE_DEACTIVATE), DUE_DEACTIVATION);
+    assert_int_equal(due_restriction_decision(DUE_SUSPEND), DUE_HOLD);
+    assert_int_equal(due_restriction_decision(DUE_RESTRICT), DUE_HOLD);
+    assert_false(due_restriction_approver_ok(5, 5, false)); /* two humans */
+    assert_true(due_restriction_approver_ok(5, 6, false));
+    assert_true(due_restriction_approver_ok(5, 5, true));   /* an emergency hold, which lapses unconfirmed */
+    assert_false(due_restriction_approver_ok(5, 0, true));  /* never nobody */
+}
+
+static void test_terms(void **state)
+{
+    (void)state;
+    assert_true(due_terms_notice_ok(T, T + 30 * DAY, false));
+    assert_false(due_terms_notice_ok(T, T + 30 * DAY - 1, false));
+    assert_true(due_terms_notice_ok(T, T, true));
+    assert_false(due_terms_notice_ok(T, T - 1, true));
+    assert_false(due_terms_apply(T, true, false, T - 1));  /* not before the notice ends */
+    assert_false(due_terms_apply(T, false, false, T + DAY)); /* nor without acknowledgement */
+    assert_true(due_terms_apply(T, true, false, T));
+    assert_true(due_terms_apply(T, false, true, T));        /* an emergency applies without */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -63,6 +93,8 @@ int main(void)
         cmocka_unit_test(test_holds_lapse_unless_confirmed),
         cmocka_unit_test(test_ticket_escalation),
         cmocka_unit_test(test_kinds),
+        cmocka_unit_test(test_restrictions),
+        cmocka_unit_test(test_terms),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -137,6 +137,24 @@ static void test_what_the_state_allows(void **state)
     assert_int_equal(region_payout_deadline_ms(NOW), NOW + 14 * DAY);
 }
 
+static void test_time_parse(void **state)
+{
+    (void)state;
+    int64_t ms;
+    assert_true(region_time_parse("2024-03-01", &ms));
+    assert_int_equal(ms, 1709251200000LL);
+    assert_true(region_time_parse("2024-03-01T12:30:05Z", &ms));
+    assert_int_equal(ms, 1709251200000LL + 45005000LL);
+    assert_true(region_time_parse("2024-03-01T12:30:05.250Z", &ms));
+    assert_int_equal(ms, 1709251200000LL + 45005250LL);
+    assert_false(region_time_parse("2024-02-30", &ms));
+    assert_false(region_time_parse("2024-03-01T12:30:05", &ms)); /* no zone: refused, never guessed */
+    assert_false(region_time_parse("2024-03-01T24:00:00Z", &ms));
+    assert_false(region_time_parse("2024-3-1", &ms));
+    assert_false(region_time_parse("2024-03-01Z", &ms));
+    assert_false(region_time_parse(NULL, &ms));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -146,6 +164,7 @@ int main(void)
         cmocka_unit_test(test_reopening_needs_no_basis_but_two_people),
         cmocka_unit_test(test_closing_waits_for_the_effective_date),
         cmocka_unit_test(test_what_the_state_allows),
+        cmocka_unit_test(test_time_parse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

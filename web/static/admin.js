@@ -6,6 +6,9 @@ const PANELS = [
   ['wages-panel', '/static/admin-wages.js'],
   ['payouts-panel', '/static/admin-payouts.js'],
   ['report-panel', '/static/admin-report.js'],
+  ['regions-panel', '/static/admin-regions.js'],
+  ['due-process-panel', '/static/admin-decisions.js'],
+  ['mail-panel', '/static/admin-mail.js'],
 ];
 
 const user = await requireUser(['admin']);

@@ -78,6 +78,7 @@ export function homeFor(user) {
   if (user.role === 'requester' || user.role === 'admin') return '/requester';
   if (user.role === 'worker') return '/worker';
   if (user.role === 'reviewer') return '/reviewer';
+  if (user.role === 'support') return '/support';
   return '/login';
 }
 

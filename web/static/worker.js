@@ -6,6 +6,10 @@
 import { announce, api, el, formatDuration, formatMoney, hourlyRate, requireUser } from '/static/api.js';
 import { percent, summarise, timeEl } from '/static/results.js';
 import { mountPayouts } from '/static/payouts.js';
+import { mountLanguage } from '/static/language.js';
+import { mountTickets } from '/static/tickets.js';
+import { mountDecisions } from '/static/decisions.js';
+import { mountRegionBanner } from '/static/region-banner.js';
 
 const $ = (id) => document.getElementById(id);
 const list = $('project-list');
@@ -664,3 +668,7 @@ if (await requireUser(['worker'])) {
   await Promise.all([loadProjects(), loadQuality(), loadDecisions(), loadEarnings(), loadNotifications()]);
 }
 mountPayouts();
+mountLanguage();
+mountTickets();
+mountDecisions();
+mountRegionBanner();
