@@ -10,6 +10,7 @@
 #include "core/validate.h"
 #include "http/reply.h"
 #include "util/clock.h"
+#include "util/env.h"
 #include "util/tokens.h"
 
 #define CONTACT_WINDOW_MS 3600000LL
@@ -25,13 +26,6 @@ const char *contact_base_url(const struct server_config *cfg)
     size_t n = strlen(url);
     if (n && url[n - 1] == '/') url[n - 1] = '\0';
     return url;
-}
-
-static int env_limit(const char *name, int dflt)
-{
-    const char *v = getenv(name);
-    int n = v ? atoi(v) : 0;
-    return n > 0 ? n : dflt;
 }
 
 db_rc contact_send_link(db *d, req *r, int64_t ticket_id, const char *email, const char *language,
@@ -84,10 +78,10 @@ static tx_rc contact_tx(db *d, void *vctx)
     struct contact_ctx *c = vctx;
     c->throttled = false;
     c->retry_ms = 0;
-    TX_CHECK(throttle_count(d, c->ip_scope, env_limit("FAIRLABEL_CONTACT_MAX_PER_IP", 20), c->now, &c->throttled,
+    TX_CHECK(throttle_count(d, c->ip_scope, (int)env_i64("FAIRLABEL_CONTACT_MAX_PER_IP", 20, 1, 1000000), c->now, &c->throttled,
                             &c->retry_ms));
     if (c->email_scope)
-        TX_CHECK(throttle_count(d, c->email_scope, env_limit("FAIRLABEL_CONTACT_MAX_PER_EMAIL", 3), c->now,
+        TX_CHECK(throttle_count(d, c->email_scope, (int)env_i64("FAIRLABEL_CONTACT_MAX_PER_EMAIL", 3, 1, 1000000), c->now,
                                 &c->throttled, &c->retry_ms));
     if (c->throttled) return TX_ROLLBACK;
     bool anonymous = !c->email;

@@ -10,21 +10,7 @@
 #include "api/quality_flow.h"
 #include "api/topup.h"
 #include "core/money.h"
-#include "util/log.h"
-
-static int64_t env_i64(const char *name, int64_t dflt, int64_t min, int64_t max)
-{
-    const char *v = getenv(name);
-    if (!v || !*v) return dflt;
-    char *end;
-    long long x = strtoll(v, &end, 10);
-    if (*end || x < min || x > max) {
-        log_msg("%s=%s is not an integer from %lld to %lld; using %lld", name, v, (long long)min, (long long)max,
-                (long long)dflt);
-        return dflt;
-    }
-    return x;
-}
+#include "util/env.h"
 
 void pay_config_from_env(struct pay_config *c)
 {

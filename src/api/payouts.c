@@ -19,6 +19,7 @@
 #include "core/validate.h"
 #include "http/reply.h"
 #include "util/clock.h"
+#include "util/env.h"
 
 static const char *const payout_cols[] = {
     "i:id", "i:worker_id", "s:origin", "s:currency", "i:amount_micros", "s:rail", "s:holder_name", "s:account",
@@ -32,16 +33,8 @@ static const char *const batch_cols[] = {"i:id", "s:rail", "s:currency", "s:stat
 
 static bool parse_min(int64_t *out)
 {
-    const char *v = getenv("FAIRLABEL_PAYOUT_MIN_USD_MICROS");
-    if (!v || !*v) {
-        *out = PAYOUT_MIN_CAP_USD_MICROS;
-        return true;
-    }
-    char *end;
-    long long x = strtoll(v, &end, 10);
-    if (*end || x < 10000 || x > PAYOUT_MIN_CAP_USD_MICROS) return false;
-    *out = x;
-    return true;
+    return env_i64_checked("FAIRLABEL_PAYOUT_MIN_USD_MICROS", PAYOUT_MIN_CAP_USD_MICROS, 10000,
+                           PAYOUT_MIN_CAP_USD_MICROS, out);
 }
 
 bool payout_min_config_ok(char *err, size_t n)

@@ -9,8 +9,8 @@
 
 #include "store/wages.h"
 #include "util/clock.h"
+#include "util/env.h"
 #include "util/embedded.h"
-#include "util/log.h"
 
 /* One parsed version of the tables, shared by every wage_set loaded from it; freed with its last user. */
 struct wage_snapshot {
@@ -130,15 +130,7 @@ void wage_set_free(struct wage_set *s)
 
 int64_t wage_platform_floor_usd_micros(void)
 {
-    const char *v = getenv("FAIRLABEL_PLATFORM_FLOOR_USD_MICROS");
-    if (!v || !*v) return 2000000;
-    char *end;
-    long long x = strtoll(v, &end, 10);
-    if (*end || x < 0 || x > 1000000000LL) {
-        log_msg("FAIRLABEL_PLATFORM_FLOOR_USD_MICROS=%s is not an amount in micros; using 2000000", v);
-        return 2000000;
-    }
-    return x;
+    return env_i64("FAIRLABEL_PLATFORM_FLOOR_USD_MICROS", 2000000, 0, 1000000000LL);
 }
 
 /* ---- the seed ---- */

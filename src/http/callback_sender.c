@@ -4,14 +4,13 @@
 #include "http/callback_sender.h"
 
 #include <curl/curl.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "api/jobs.h"
 #include "core/callback.h"
+#include "http/poller.h"
 #include "store/store.h"
 #include "util/clock.h"
 #include "util/log.h"
@@ -34,10 +33,7 @@ static const struct job periodic_jobs[] = {
 
 enum { BATCH = 8, LOCK_MS = 120000, CONNECT_TIMEOUT_MS = 5000, TIMEOUT_MS = 15000 };
 
-static pthread_t thread;
-static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
-static bool stopping, running;
+static struct poller poller;
 static const struct server_config *config;
 
 struct delivery {
@@ -171,62 +167,32 @@ static void deliver(db *d, struct delivery *x)
         log_msg("callbacks: could not record delivery %lld: %s", (long long)x->id, db_errmsg(d));
 }
 
-static void *sender_main(void *arg)
+static void tick(db *d, void *ctx)
 {
-    (void)arg;
-    db *d = NULL;
-    char err[256];
-    int64_t poll_ms = config->callback_unit_ms < 1000 ? config->callback_unit_ms : 1000;
-    if (poll_ms < 20) poll_ms = 20;
-    for (;;) {
-        pthread_mutex_lock(&mu);
-        if (!stopping) {
-            struct timespec ts;
-            clock_gettime(CLOCK_REALTIME, &ts);
-            ts.tv_sec += poll_ms / 1000;
-            ts.tv_nsec += (poll_ms % 1000) * 1000000;
-            if (ts.tv_nsec >= 1000000000) ts.tv_sec++, ts.tv_nsec -= 1000000000;
-            pthread_cond_timedwait(&cv, &mu, &ts);
-        }
-        bool stop = stopping;
-        pthread_mutex_unlock(&mu);
-        if (stop) break;
-        if (!d && db_open(config->db_url, &d, err, sizeof err)) {
-            d = NULL;
-            continue; /* the database comes back, or shutdown ends the loop */
-        }
-        for (const struct job *j = periodic_jobs; j->name; j++)
-            if (j->run(d, config, clock_now_ms())) log_msg("job %s failed: %s", j->name, db_errmsg(d));
-        struct take_ctx c = {.now = clock_now_ms()};
-        if (store_run(d, true, take_tx, &c) != STORE_OK) continue;
-        for (int i = 0; i < c.n; i++) {
-            deliver(d, &c.d[i]);
-            free(c.d[i].url);
-            free(c.d[i].body);
-        }
+    (void)ctx;
+    for (const struct job *j = periodic_jobs; j->name; j++)
+        if (j->run(d, config, clock_now_ms())) log_msg("job %s failed: %s", j->name, db_errmsg(d));
+    struct take_ctx c = {.now = clock_now_ms()};
+    if (store_run(d, true, take_tx, &c) != STORE_OK) return;
+    for (int i = 0; i < c.n; i++) {
+        deliver(d, &c.d[i]);
+        free(c.d[i].url);
+        free(c.d[i].body);
     }
-    db_close(d);
-    return NULL;
 }
 
 int callback_sender_start(const struct server_config *cfg)
 {
     config = cfg;
     if (curl_global_init(CURL_GLOBAL_DEFAULT)) return -1;
-    stopping = false;
-    if (pthread_create(&thread, NULL, sender_main, NULL)) return -1;
-    running = true;
-    return 0;
+    int64_t poll_ms = cfg->callback_unit_ms < 1000 ? cfg->callback_unit_ms : 1000;
+    poller = (struct poller){.db_url = cfg->db_url, .period_ms = poll_ms < 20 ? 20 : poll_ms, .tick = tick};
+    return poller_start(&poller);
 }
 
 void callback_sender_stop(void)
 {
-    if (!running) return;
-    pthread_mutex_lock(&mu);
-    stopping = true;
-    pthread_cond_signal(&cv);
-    pthread_mutex_unlock(&mu);
-    pthread_join(thread, NULL);
-    running = false;
+    if (!poller.running) return;
+    poller_stop(&poller);
     curl_global_cleanup();
 }

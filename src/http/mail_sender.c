@@ -3,13 +3,12 @@
  * until 24 hours after it was queued; then failed. */
 #include "http/mail_sender.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "core/mail.h"
+#include "http/poller.h"
 #include "store/store.h"
 #include "util/buf.h"
 #include "util/clock.h"
@@ -20,10 +19,7 @@ enum { BATCH = 8, LOCK_MS = 180000, POLL_MS = 250, MESSAGE_MAX = 64 * 1024 };
 #define FIRST_RETRY_MS 30000LL
 #define GIVE_UP_MS (24LL * 3600 * 1000)
 
-static pthread_t thread;
-static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
-static bool stopping, running;
+static struct poller poller;
 static const struct server_config *config;
 static struct smtp_config smtp;
 
@@ -132,37 +128,16 @@ static void deliver(db *d, struct message *m)
         log_msg("mail: could not record message %lld: %s", (long long)m->id, db_errmsg(d));
 }
 
-static void *sender_main(void *arg)
+static void tick(db *d, void *ctx)
 {
-    (void)arg;
-    db *d = NULL;
-    char err[256];
-    for (;;) {
-        pthread_mutex_lock(&mu);
-        if (!stopping) {
-            struct timespec ts;
-            clock_gettime(CLOCK_REALTIME, &ts);
-            ts.tv_nsec += POLL_MS * 1000000L;
-            if (ts.tv_nsec >= 1000000000) ts.tv_sec++, ts.tv_nsec -= 1000000000;
-            pthread_cond_timedwait(&cv, &mu, &ts);
-        }
-        bool stop = stopping;
-        pthread_mutex_unlock(&mu);
-        if (stop) break;
-        if (!d && db_open(config->db_url, &d, err, sizeof err)) {
-            d = NULL;
-            continue; /* the database comes back, or shutdown ends the loop */
-        }
-        struct take_ctx c = {.now = clock_now_ms()};
-        if (store_run(d, false, due_tx, &c) != STORE_OK || !c.n) continue;
-        if (store_run(d, true, take_tx, &c) != STORE_OK) continue;
-        for (int i = 0; i < c.n; i++) {
-            deliver(d, &c.m[i]);
-            message_free(&c.m[i]);
-        }
+    (void)ctx;
+    struct take_ctx c = {.now = clock_now_ms()};
+    if (store_run(d, false, due_tx, &c) != STORE_OK || !c.n) return;
+    if (store_run(d, true, take_tx, &c) != STORE_OK) return;
+    for (int i = 0; i < c.n; i++) {
+        deliver(d, &c.m[i]);
+        message_free(&c.m[i]);
     }
-    db_close(d);
-    return NULL;
 }
 
 int mail_sender_start(const struct server_config *cfg)
@@ -176,22 +151,15 @@ int mail_sender_start(const struct server_config *cfg)
         log_msg("mail: FAIRLABEL_MAIL_FROM is not a plain address: %s", smtp.from);
         return -1;
     }
-    stopping = false;
-    if (pthread_create(&thread, NULL, sender_main, NULL)) {
+    poller = (struct poller){.db_url = cfg->db_url, .period_ms = POLL_MS, .tick = tick};
+    if (poller_start(&poller)) {
         log_msg("mail: cannot start the sender thread");
         return -1;
     }
-    running = true;
     return 0;
 }
 
 void mail_sender_stop(void)
 {
-    if (!running) return;
-    pthread_mutex_lock(&mu);
-    stopping = true;
-    pthread_cond_signal(&cv);
-    pthread_mutex_unlock(&mu);
-    pthread_join(thread, NULL);
-    running = false;
+    poller_stop(&poller);
 }
