@@ -6,8 +6,8 @@
 #include <unistd.h>
 
 #include "api/pay_flow.h"
-#include "api/wage_tables.h"
 #include "api/payouts.h"
+#include "cli/cli_db.h"
 #include "cli/aggregate_cli.h"
 #include "cli/commands.h"
 #include "cli/topup_cli.h"
@@ -122,22 +122,6 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *usage)
     return 0;
 }
 
-static db *open_migrated(const char *url)
-{
-    char err[512];
-    db *d;
-    if (db_open(url, &d, err, sizeof err)) {
-        fprintf(stderr, "fairlabel: %s\n", err);
-        return NULL;
-    }
-    if (store_migrate(d, err, sizeof err) || wage_seed(d, err, sizeof err)) {
-        fprintf(stderr, "fairlabel: %s\n", err);
-        db_close(d);
-        return NULL;
-    }
-    return d;
-}
-
 static int cmd_serve(int argc, char **argv)
 {
     char usage[1024];
@@ -152,7 +136,7 @@ static int cmd_serve(int argc, char **argv)
     struct opts o = {0};
     int p = parse_opts(argc, argv, &o, usage);
     if (p) return p > 0 ? 0 : 2;
-    db *d = open_migrated(o.db);
+    db *d = cli_db_open(o.db, NULL);
     if (!d) return 1;
     db_close(d);
     struct server_config cfg = {
@@ -189,7 +173,7 @@ static int cmd_simple(int argc, char **argv, const char *usage_line, int (*fn)(d
     struct opts o = {0};
     int p = parse_opts(argc, argv, &o, usage);
     if (p) return p > 0 ? 0 : 2;
-    db *d = open_migrated(o.db);
+    db *d = cli_db_open(o.db, NULL);
     if (!d) return 1;
     int rc = fn ? fn(d) : 0;
     if (!fn) {
@@ -222,7 +206,7 @@ static int cmd_escrow_deposit(int argc, char **argv)
                         "--reference are required\n%s", usage);
         return 2;
     }
-    db *d = open_migrated(o.db);
+    db *d = cli_db_open(o.db, NULL);
     if (!d) return 1;
     int rc = cli_escrow_deposit(d, o.email, amount, o.currency, o.reference);
     db_close(d);
@@ -256,7 +240,7 @@ static int cmd_user_add(int argc, char **argv)
         line[strcspn(line, "\r\n")] = '\0';
         o.password = line;
     }
-    db *d = open_migrated(o.db);
+    db *d = cli_db_open(o.db, NULL);
     if (!d) return 1;
     int rc = cli_user_add(d, o.email, o.role, o.country, o.name, o.password);
     db_close(d);

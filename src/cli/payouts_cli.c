@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "api/payouts.h"
+#include "cli/cli_db.h"
 #include "store/store.h"
 #include "util/clock.h"
 
@@ -66,10 +67,7 @@ int cli_payouts(int argc, char **argv)
         {"file", required_argument, NULL, O_FILE},   {"help", no_argument, NULL, O_HELP},
         {NULL, 0, NULL, 0},
     };
-    const char *dbu = getenv("FAIRLABEL_DB"), *data = getenv("FAIRLABEL_DATA_DIR"), *rail = NULL, *cur = NULL,
-               *out = NULL, *batch_id = NULL, *file = NULL;
-    if (dbu && !*dbu) dbu = NULL;
-    if (!data || !*data) data = "./data";
+    const char *dbu = NULL, *data = NULL, *rail = NULL, *cur = NULL, *out = NULL, *batch_id = NULL, *file = NULL;
     optind = 1;
     int c;
     while ((c = getopt_long(argc - 1, argv + 1, "", longopts, NULL)) != -1) {
@@ -94,17 +92,8 @@ int cli_payouts(int argc, char **argv)
                 usage);
         return 2;
     }
-    char url[4200];
-    if (!dbu) {
-        snprintf(url, sizeof url, "sqlite:%s/fairlabel.db", data);
-        dbu = url;
-    }
-    char err[512];
-    db *d;
-    if (db_open(dbu, &d, err, sizeof err) || store_migrate(d, err, sizeof err)) {
-        fprintf(stderr, "fairlabel: %s\n", err);
-        return 1;
-    }
+    db *d = cli_db_open(dbu, data);
+    if (!d) return 1;
     int rc = 0;
     if (batch) {
         struct payout_batch_result res;

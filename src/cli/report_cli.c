@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "api/reports.h"
+#include "cli/cli_db.h"
 #include "store/store.h"
 
 static const char usage[] =
@@ -28,10 +29,7 @@ int cli_report_pay(int argc, char **argv)
         {"data-dir", required_argument, NULL, O_DATA},   {"help", no_argument, NULL, O_HELP},
         {NULL, 0, NULL, 0},
     };
-    const char *quarter = NULL, *format = "json", *out = NULL, *url = getenv("FAIRLABEL_DB");
-    const char *data_dir = getenv("FAIRLABEL_DATA_DIR");
-    if (url && !*url) url = NULL;
-    if (!data_dir || !*data_dir) data_dir = "./data";
+    const char *quarter = NULL, *format = "json", *out = NULL, *url = NULL, *data_dir = NULL;
     optind = 1;
     int c;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -51,16 +49,8 @@ int cli_report_pay(int argc, char **argv)
         fprintf(stderr, "fairlabel: --quarter YYYYQN (e.g. 2026Q3) is required; --format is json, csv or html\n%s", usage);
         return 2;
     }
-    char dflt[4200], err[512];
-    if (!url) {
-        snprintf(dflt, sizeof dflt, "sqlite:%s/fairlabel.db", data_dir);
-        url = dflt;
-    }
-    db *d;
-    if (db_open(url, &d, err, sizeof err) || store_migrate(d, err, sizeof err)) {
-        fprintf(stderr, "fairlabel: %s\n", err);
-        return 1;
-    }
+    db *d = cli_db_open(url, data_dir);
+    if (!d) return 1;
     json_t *report;
     if (pay_report_run(d, &q, &report) != STORE_OK) {
         fprintf(stderr, "fairlabel: cannot read the report: %s\n", db_errmsg(d));

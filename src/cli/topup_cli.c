@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "api/topup.h"
-#include "api/wage_tables.h"
+#include "cli/cli_db.h"
 #include "store/store.h"
 #include "util/clock.h"
 
@@ -24,9 +24,7 @@ int cli_topup_run(int argc, char **argv)
         {"project", required_argument, NULL, 'p'}, {"db", required_argument, NULL, 'd'},
         {"data-dir", required_argument, NULL, 'D'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
     };
-    const char *url = getenv("FAIRLABEL_DB"), *dir = getenv("FAIRLABEL_DATA_DIR");
-    if (url && !*url) url = NULL;
-    if (!dir || !*dir) dir = "./data";
+    const char *url = NULL, *dir = NULL;
     long long project = 0;
     optind = 1;
     int c;
@@ -50,21 +48,8 @@ int cli_topup_run(int argc, char **argv)
         fprintf(stderr, "fairlabel: unexpected argument '%s'\n%s", argv[optind], usage);
         return 2;
     }
-    char sqlite_url[4200], err[512];
-    if (!url) {
-        snprintf(sqlite_url, sizeof sqlite_url, "sqlite:%s/fairlabel.db", dir);
-        url = sqlite_url;
-    }
-    db *d;
-    if (db_open(url, &d, err, sizeof err)) {
-        fprintf(stderr, "fairlabel: %s\n", err);
-        return 1;
-    }
-    if (store_migrate(d, err, sizeof err) || wage_seed(d, err, sizeof err)) {
-        fprintf(stderr, "fairlabel: %s\n", err);
-        db_close(d);
-        return 1;
-    }
+    db *d = cli_db_open(url, dir);
+    if (!d) return 1;
     struct pay_config pay;
     pay_config_from_env(&pay);
     json_t *runs = json_array();
