@@ -13,6 +13,7 @@
 #include "cli/topup_cli.h"
 #include "cli/payouts_cli.h"
 #include "cli/report_cli.h"
+#include "cli/fairwork_cli.h"
 #include "core/country.h"
 #include "http/errors.h"
 #include "http/routes.h"
@@ -36,6 +37,7 @@ static const char usage_main[] =
     "  escrow deposit  record money paid into a requester's escrow\n"
     "  payouts batch|confirm  write a payout batch's bank or mobile-money file; read its confirmation\n"
     "  report pay    the quarterly pay report (FW-10) as JSON, CSV or HTML\n"
+    "  report fairwork  the quarterly fairwork self-assessment (FW-27) as JSON, CSV or HTML\n"
     "  ledger verify check the ledger's invariants (balanced, no negatives, each answer paid once)\n"
     "  topup run     run this week's top-ups to the floor at the median active time (FW-6) now\n"
     "  routes        print the route table as JSON\n"
@@ -274,6 +276,8 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "aggregate")) return cli_aggregate(argc - 1, argv + 1);
     if (!strcmp(cmd, "payouts")) return cli_payouts(argc - 1, argv + 1);
     if (!strcmp(cmd, "report") && argc > 2 && !strcmp(argv[2], "pay")) return cli_report_pay(argc - 2, argv + 2);
+    if (!strcmp(cmd, "report") && argc > 2 && !strcmp(argv[2], "fairwork"))
+        return cli_report_fairwork(argc - 2, argv + 2);
     if (!strcmp(cmd, "ledger") && argc > 2 && !strcmp(argv[2], "verify"))
         return cmd_simple(argc - 2, argv + 2, "usage: fairlabel ledger verify [--db URL] [--data-dir DIR]\n",
                           cli_ledger_verify);

@@ -87,6 +87,10 @@ void projects_results(req *r);
 void projects_workers(req *r);
 void me_quality(req *r);
 void users_skill_set(req *r);
+/* risk score (FW-25); api/risk.c */
+void risk_rules_list(req *r);
+void users_risk_get(req *r);
+void me_risk(req *r);
 void projects_quality_events(req *r);
 void quality_events_decide(req *r);
 void projects_qualification_retake(req *r);
@@ -98,6 +102,8 @@ void me_reviews(req *r);
 /* api/holds.c (FW-4) */
 void rejection_holds_list(req *r);
 void rejection_holds_decide(req *r);
+/* api/fairwork.c (FW-27) */
+void reports_fairwork(req *r);
 /* api/reports.c (FW-10, FW-24) */
 void reports_pay(req *r);
 void requesters_metrics(req *r);
@@ -158,6 +164,27 @@ void contact_verify(req *r);
 void contact_ticket_get(req *r);
 void contact_ticket_message(req *r);
 void contact_attachment_get(req *r);
+/* api/announcements.c, api/transparency.c (FW-23, FW-26) */
+struct announcement_in {
+    const char *kind; /* pay_rules, terms, benchmarks, other */
+    const char *title, *body;
+    const char *rule_id;             /* a rule_registry id: the change also enters the public change log; or NULL */
+    const char *source;              /* "admin", "wage_edit", "terms" */
+    const char *short_period_reason; /* why the comment period is under 14 days; or NULL */
+    int64_t comment_until, applies_at, by;
+};
+/* Records an announcement (and its change-log row) and sends every worker the announcement_new notice, in the
+ * caller's transaction. The caller checked the comment period (announce_period_ok). */
+db_rc announcement_publish(db *d, const struct announcement_in *in, int64_t now, int64_t *id_out);
+/* The one-call hook of a change that announces itself (a benchmark edit, a terms publication): a 14-day comment
+ * period from now; source "terms" for kind "terms", else "wage_edit". */
+db_rc announcement_auto(db *d, const char *kind, const char *rule_id, const char *title, const char *body,
+                        int64_t applies_at, int64_t by, int64_t now);
+void announcements_create(req *r);
+void announcements_list(req *r);
+void announcements_get(req *r);
+void announcements_comment(req *r);
+void transparency_get(req *r);
 /* http/static.c */
 void page_serve(req *r);
 void static_serve(req *r);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "api/risk.h"
 #include "api/notice.h"
 #include "api/regions.h"
 #include "core/country.h"
@@ -304,6 +305,7 @@ static void login_finish(void *arg)
     } else if (!c->success) {
         reply_error(r, ERR_AUTH_BAD_CREDENTIALS, NULL, "the email or password is wrong");
     } else {
+        risk_record_login(r, c->user.id, c->now);
         int64_t ttl_s = r->cfg->session_ttl_ms / 1000;
         set_cookie(r, SESSION_COOKIE, token, true, ttl_s);
         set_cookie(r, CSRF_COOKIE, csrf, false, ttl_s);

@@ -8,7 +8,7 @@
 #include "api/api.h"
 #include "api/decisions.h"
 #include "api/jobs.h"
-#include "api/notify.h"
+#include "api/notice.h"
 #include "api/pay_flow.h"
 #include "api/quality_flow.h"
 #include "core/validate.h"
@@ -93,7 +93,12 @@ db_rc hold_record(db *d, arena *a, const struct project *p, const struct assignm
                                     moved == 1 ? ", and its reward stays in your pending balance" : "");
     rc = decision_record_hold(d, a, p, as, reviewer_id, *hold_id, rule_name(h), body, now); /* FW-18 */
     if (rc != DB_OK) return rc;
-    return notify_user(d, as->worker_id, "rejection_held", "Rejection held for human review", body, "/worker", now);
+    /* the why (body) is in the decision statement; the notice is in the worker's language */
+    json_t *vars = json_pack("{s:I, s:s}", "assignment_id", (json_int_t)as->id, "project", p->name);
+    rc = vars ? notice_send(d, as->worker_id, "rejection_held", "rejection_held", vars, "/worker#due-process", now)
+              : DB_ERROR;
+    json_decref(vars);
+    return rc;
 }
 
 db_rc review_apply_rejection(db *d, const struct project *p, const struct assignment *as)
@@ -227,15 +232,14 @@ static db_rc hold_decide(db *d, struct hold_decision *x, bool *decided)
     if (!detail) return DB_ERROR;
     rc = store_audit_append(d, x->now, x->actor_id, event, x->p.name, detail);
     if (rc != DB_OK) return rc;
-    const char *who = x->actor_id ? "An admin" : "Nobody decided within 14 days, so";
-    const char *body =
-        x->uphold ? arena_printf(x->a, "An admin upheld the held rejection of your answer %lld in \"%s\": %s",
-                                 (long long)x->as.id, x->p.name, x->note)
-                  : arena_printf(x->a, "%s %s the held rejection of your answer %lld in \"%s\"; it is approved%s: %s",
-                                 who, x->actor_id ? "overturned" : "it resolves in your favour:", (long long)x->as.id,
-                                 x->p.name, h[2] ? " and paid" : "", x->note);
-    return notify_user(d, x->as.worker_id, x->uphold ? "rejection_upheld" : "rejection_overturned",
-                       x->uphold ? "Held rejection upheld" : "Held rejection overturned", body, "/worker", x->now);
+    const char *template_id = x->uphold ? "rejection_upheld" : x->actor_id ? "rejection_overturned" : "rejection_hold_lapsed";
+    json_t *vars = json_pack("{s:I, s:s, s:s}", "assignment_id", (json_int_t)x->as.id, "project", x->p.name, "note",
+                             x->note ? x->note : "");
+    rc = vars ? notice_send(d, x->as.worker_id, x->uphold ? "rejection_upheld" : "rejection_overturned", template_id,
+                            vars, "/worker#due-process", x->now)
+              : DB_ERROR;
+    json_decref(vars);
+    return rc;
 }
 
 static tx_rc decide_tx(db *d, void *vctx)

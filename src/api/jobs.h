@@ -29,11 +29,15 @@ int job_hold_lapse(db *d, const struct server_config *cfg, int64_t now);
 int job_region_close(db *d, const struct server_config *cfg, int64_t now);
 /* closed countries' workers get all their available money asked for, daily until none is left; api/regions.c */
 int job_region_payouts(db *d, const struct server_config *cfg, int64_t now);
+/* closed countries' answers pending review are approved 7 days after the effect (FW-15); api/regions.c */
+int job_region_review_deadline(db *d, const struct server_config *cfg, int64_t now);
 /* tickets without a staff reply 72 hours after opening escalate to the admins (FW-17); api/tickets.c */
 int job_ticket_escalation(db *d, const struct server_config *cfg, int64_t now);
 /* emergency holds no second admin confirmed within 7 days lapse (FW-19); api/decisions.c */
 int job_restriction_lapse(db *d, const struct server_config *cfg, int64_t now);
 /* appeals nobody decided within 14 days resolve in the worker's favour (FW-20); api/appeals.c */
 int job_appeals_overdue(db *d, const struct server_config *cfg, int64_t now);
+/* every worker's risk score, a pass at most once a minute, 50 workers a call (FW-25); api/risk.c */
+int job_risk_scores(db *d, const struct server_config *cfg, int64_t now);
 
 #endif

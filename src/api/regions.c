@@ -10,6 +10,7 @@
 #include "api/api.h"
 #include "api/jobs.h"
 #include "api/notice.h"
+#include "api/pay_flow.h"
 #include "api/payouts.h"
 #include "core/calendar.h"
 #include "core/country.h"
@@ -847,5 +848,59 @@ int job_region_payouts(db *d, const struct server_config *cfg, int64_t now)
     }
     from_user = n < 50 ? 0 : from_user + 1;
     json_decref(c.due);
+    return failed;
+}
+
+struct region_review_ctx {
+    const struct pay_config *pay;
+    int64_t now, id;
+    arena *a;
+};
+
+static tx_rc region_approve_tx(db *d, void *vctx)
+{
+    struct region_review_ctx *c = vctx;
+    struct assignment as;
+    struct project p;
+    db_rc rc = store_assignment_get(d, c->a, c->id, &as);
+    TX_CHECK(rc);
+    if (rc == DB_DONE) return TX_COMMIT;
+    rc = store_project_get(d, c->a, as.project_id, false, &p);
+    TX_CHECK(rc);
+    if (rc == DB_DONE) return TX_COMMIT;
+    /* a review that got there first already moved the money: then nothing happens here */
+    rc = pay_on_decision(d, c->pay, &p, &as, true, 0, c->now);
+    TX_CHECK(rc);
+    if (rc == DB_DONE) return TX_COMMIT;
+    TX_CHECK(store_exec_args(d, Q_ASSIGNMENT_SET_REVIEW_STATE,
+                             (struct sql_arg[]){{.i = as.id}, {.text = "auto_approved"}}, 2, NULL));
+    return TX_COMMIT;
+}
+
+/* Answers of a closed country's workers still pending review are approved at effective_at + 7 days, even when
+ * their project's review window is longer, so the daily payout run pays them within the 14 days (FW-15). Held
+ * answers (FW-4) are not pending and wait for their hold's decision or lapse. */
+int job_region_review_deadline(db *d, const struct server_config *cfg, int64_t now)
+{
+    struct pay_config pay = {cfg->fee_bps, cfg->worker_fee_bps};
+    json_t *rows = NULL;
+    static const char *const cols[] = {"i:id", NULL};
+    struct sql_arg args[] = {{.i = now - REGION_REVIEW_MS}, {.i = 200}};
+    if (store_rows_json(d, Q_REGION_PENDING_DUE, args, 2, cols, &rows) != DB_OK) return -1;
+    int failed = 0;
+    size_t i;
+    json_t *row;
+    json_array_foreach(rows, i, row) {
+        arena *a = arena_new(16384);
+        if (!a) {
+            failed = -1;
+            break;
+        }
+        struct region_review_ctx c = {.pay = &pay, .now = now, .id = json_integer_value(json_object_get(row, "id")),
+                                      .a = a};
+        if (store_run(d, true, region_approve_tx, &c) != STORE_OK) failed = -1;
+        arena_free(a);
+    }
+    json_decref(rows);
     return failed;
 }

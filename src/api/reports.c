@@ -7,7 +7,7 @@
 
 #include "api/api.h"
 #include "api/jobs.h"
-#include "api/notify.h"
+#include "api/notice.h"
 #include "api/wage_tables.h"
 #include "core/validate.h"
 #include "http/reply.h"
@@ -418,15 +418,15 @@ static tx_rc evaluate_tx(db *d, void *vctx)
                              (struct sql_arg[]){{.i = m->id}, {.text = detail}, {.i = c->now}}, 3, &changed);
         if (rc != DB_OK || changed != 1) continue; /* another server flagged it first */
         rc = store_audit_append(d, c->now, 0, "requester.flagged", m->name, detail);
-        if (rc == DB_OK)
-            rc = notify_user(d, m->id, "requester_flagged", "Your account is on hold for review (FW-24)",
-                             arena_printf(c->a, "Your %s is far outside the platform's norm, so an admin will review "
-                                                "your account; until then you cannot publish projects. Running "
-                                                "projects continue.",
-                                          rejects && underpays ? "rejection rate and pay"
-                                          : rejects            ? "rejection rate"
-                                                               : "effective hourly pay"),
-                             "/requester", c->now);
+        if (rc == DB_OK) {
+            /* the metric's name is the published one (GET /requesters/metrics), the same in every language */
+            json_t *vars = json_pack("{s:s}", "metrics", rejects && underpays ? "rejection_rate_ppm + median_hourly_usd_micros"
+                                                         : rejects            ? "rejection_rate_ppm"
+                                                                              : "median_hourly_usd_micros");
+            rc = vars ? notice_send(d, m->id, "requester_flagged", "requester_flagged", vars, "/requester", c->now)
+                      : DB_ERROR;
+            json_decref(vars);
+        }
         c->flagged++;
     }
     metrics_free(&ms);
@@ -516,9 +516,11 @@ static tx_rc flag_clear_tx(db *d, void *vctx)
     free(text);
     TX_CHECK(store_audit_append(d, c->now, r->user.id, "requester_flag.cleared", arena_printf(r->a, "user:%lld", (long long)f[1]),
                                 detail));
-    TX_CHECK(notify_user(d, f[1], "requester_flag_cleared", "The hold on your account was cleared",
-                         arena_printf(r->a, "An admin reviewed your account and cleared the hold: %s", c->note),
-                         "/requester", c->now));
+    json_t *vars = json_pack("{s:s}", "note", c->note);
+    rc = vars ? notice_send(d, f[1], "requester_flag_cleared", "requester_flag_cleared", vars, "/requester", c->now)
+              : DB_ERROR;
+    json_decref(vars);
+    TX_CHECK(rc);
     c->requester_id = f[1];
     return TX_COMMIT;
 }

@@ -43,6 +43,8 @@ static tx_rc publish_tx(db *d, void *vctx)
                                       (json_int_t)c->notice_days, "effective_at", (json_int_t)effective,
                                       "emergency_reason", c->emergency_reason ? json_string(c->emergency_reason)
                                                                               : json_null())));
+    TX_CHECK(announcement_auto(d, "terms", NULL, arena_printf(r->a, "New terms, version %lld", (long long)c->version),
+                               c->summary, effective, r->user.id, c->now));
     return TX_COMMIT;
 }
 

@@ -7,7 +7,7 @@
 
 #include "api/api.h"
 #include "api/jobs.h"
-#include "api/notify.h"
+#include "api/notice.h"
 #include "api/project_access.h"
 #include "core/active_time.h"
 #include "core/calendar.h"
@@ -266,12 +266,11 @@ static tx_rc run_tx(db *d, void *vctx)
         json_t *v;
         json_object_foreach(by_worker, k, v) {
             money_text(json_integer_value(v), p.currency, amount, sizeof amount);
-            char *title = arena_printf(c->a, "Top-up of %s for %s", amount, pname);
-            char *body = arena_printf(c->a,
-                                      "The median active time of answers in \"%s\" is %lld seconds, which puts their reward "
-                                      "below your floor per hour. Your approved answers were topped up by %s (week %s).",
-                                      pname, (long long)median_s, amount, c->period);
-            rc = notify_user(d, strtoll(k, NULL, 10), "topup", title, body, "/worker#earnings", c->now);
+            json_t *vars = json_pack("{s:s, s:s, s:s, s:I}", "amount", amount, "project", pname, "week", c->period,
+                                     "median_seconds", (json_int_t)median_s);
+            rc = vars ? notice_send(d, strtoll(k, NULL, 10), "topup", "topup_paid", vars, "/worker#earnings", c->now)
+                      : DB_ERROR;
+            json_decref(vars);
             if (rc != DB_OK) {
                 t = tx_from_db(rc);
                 goto out;
@@ -281,13 +280,12 @@ static tx_rc run_tx(db *d, void *vctx)
             char paid_s[64], owed_s[64];
             money_text(total, p.currency, paid_s, sizeof paid_s);
             money_text(owed, p.currency, owed_s, sizeof owed_s);
-            char *body = arena_printf(c->a,
-                                      "The median active time of \"%s\" is %lld seconds, which puts workers below their "
-                                      "floor per hour. Top-ups of %s were paid from your escrow (plus the platform fee)%s%s%s.",
-                                      pname, (long long)median_s, paid_s, owed ? "; " : "", owed ? owed_s : "",
-                                      owed ? " is owed and the project is paused until you deposit it" : "");
-            rc = notify_user(d, p.owner_id, "topup", arena_printf(c->a, "Top-ups for %s", pname), body,
-                             "/requester", c->now);
+            json_t *vars = json_pack("{s:s, s:I, s:s, s:s}", "project", pname, "median_seconds",
+                                     (json_int_t)median_s, "paid", paid_s, "owed", owed_s);
+            rc = vars ? notice_send(d, p.owner_id, "topup", owed ? "topups_charged_owed" : "topups_charged", vars,
+                                    "/requester", c->now)
+                      : DB_ERROR;
+            json_decref(vars);
             if (rc != DB_OK) {
                 t = tx_from_db(rc);
                 goto out;
@@ -390,12 +388,11 @@ db_rc topup_settle_owed(db *d, const struct pay_config *c, int64_t owner_id, con
                                  (struct sql_arg[]){{.i = json_integer_value(json_object_get(r, "run_id"))}, {.i = amount}},
                                  2, NULL);
         if (rc == DB_OK) {
-            char amount_s[64], title[256];
+            char amount_s[64];
             money_text(amount, currency, amount_s, sizeof amount_s);
-            snprintf(title, sizeof title, "Top-up of %s for %s", amount_s, name);
-            rc = notify_user(d, worker, "topup", title,
-                             "A top-up that was owed while the requester's escrow was short has now been paid.",
-                             "/worker#earnings", now);
+            json_t *vars = json_pack("{s:s, s:s}", "amount", amount_s, "project", name);
+            rc = vars ? notice_send(d, worker, "topup", "topup_owed_paid", vars, "/worker#earnings", now) : DB_ERROR;
+            json_decref(vars);
         }
         if (rc != DB_OK) break;
         (*n)++;

@@ -161,6 +161,10 @@ static tx_rc record_edit(db *d, struct edit_ctx *c, const char *table, const cha
     if (!detail_text) return TX_FAIL;
     TX_CHECK(store_audit_append(d, c->now, r->user.id,
                                 c->is_benchmark ? "wage.benchmark.put" : "wage.country.put", key, detail_text));
+    TX_CHECK(announcement_auto(d, "benchmarks", "claim_floor", arena_printf(r->a, "Wage table change: %s", key),
+                               arena_printf(r->a, "The wage table (version %lld) changed %s: %s", (long long)c->version,
+                                            key, c->reason),
+                               c->now, r->user.id, c->now));
     return TX_COMMIT;
 }
 

@@ -119,6 +119,8 @@ bool region_new_work_allowed(enum region_state s, int64_t effective_at_ms, int64
 
 int64_t region_payout_deadline_ms(int64_t effective_at_ms) { return effective_at_ms + REGION_PAYOUT_MS; }
 
+int64_t region_review_deadline_ms(int64_t effective_at_ms) { return effective_at_ms + REGION_REVIEW_MS; }
+
 /* n decimal digits at s into *out. */
 static bool digits(const char *s, int n, int64_t *out)
 {

@@ -9,6 +9,8 @@
 #define REGION_DAY_MS 86400000LL
 #define REGION_NOTICE_MS (30 * REGION_DAY_MS) /* notice before winding down takes effect (FW-15) */
 #define REGION_PAYOUT_MS (14 * REGION_DAY_MS) /* everything is paid out within this after the effect */
+/* answers still pending review are approved by then (unless held), so a daily payout run meets REGION_PAYOUT_MS */
+#define REGION_REVIEW_MS (7 * REGION_DAY_MS)
 
 enum region_state { REGION_OPEN, REGION_SIGNUPS_PAUSED, REGION_WINDING_DOWN, REGION_CLOSED };
 enum region_basis { REGION_BASIS_NONE, REGION_BASIS_SANCTIONS, REGION_BASIS_LOCAL_LAW, REGION_BASIS_PAYMENT_RAIL };
@@ -63,6 +65,8 @@ bool region_signups_allowed(enum region_state s);
 bool region_new_work_allowed(enum region_state s, int64_t effective_at_ms, int64_t now_ms);
 /* The date by which every pending and available cent of the country's workers is paid out. */
 int64_t region_payout_deadline_ms(int64_t effective_at_ms);
+/* The time by which the country's answers still pending review are auto-approved (held ones wait for their hold). */
+int64_t region_review_deadline_ms(int64_t effective_at_ms);
 
 /* An effective date as the API takes it: "YYYY-MM-DD" (midnight UTC) or "YYYY-MM-DDTHH:MM:SS[.mmm]Z" (the form
  * replies use). False for anything else, an impossible date included. */

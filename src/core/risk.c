@@ -1,6 +1,9 @@
 /* The per-account risk score: published rules over account signals (FW-25, FW-26). */
 #include "core/risk.h"
 
+#include <stdio.h>
+#include <string.h>
+
 const struct risk_rule risk_rules[RISK_RULES] = {
     [RISK_GOLD] = {"gold_accuracy", "the share of the account's last scored gold answers that were right",
                    "below 60% over at least 10 gold answers", 40},
@@ -55,4 +58,28 @@ const char *risk_action_name(enum risk_action a)
     case RISK_ACTION_LOWER_TIER: return "lower_tier";
     }
     return "";
+}
+
+void risk_fired_names(unsigned fired, char *buf, size_t cap)
+{
+    size_t n = 0;
+    buf[0] = 0;
+    for (int id = 0; id < RISK_RULES; id++) {
+        if (!(fired & (1u << id))) continue;
+        int w = snprintf(buf + n, cap - n, "%s%s", n ? "," : "", risk_rules[id].id);
+        if (w < 0 || (size_t)w >= cap - n) {
+            buf[n] = 0; /* drop a name that does not fit whole */
+            return;
+        }
+        n += (size_t)w;
+    }
+}
+
+bool risk_fired_has(const char *names, enum risk_rule_id id)
+{
+    if (id < 0 || id >= RISK_RULES || !names) return false;
+    size_t len = strlen(risk_rules[id].id);
+    for (const char *p = names; (p = strstr(p, risk_rules[id].id)); p += len)
+        if ((p == names || p[-1] == ',') && (p[len] == 0 || p[len] == ',')) return true;
+    return false;
 }

@@ -46,5 +46,9 @@ struct risk_result {
 
 void risk_score(const struct risk_signals *s, struct risk_result *out);
 const char *risk_action_name(enum risk_action a); /* "none", "step_up", "lower_tier" */
+/* The ids of the fired rules, comma-separated in table order ("" when none), truncated to fit cap (≥ 1). */
+void risk_fired_names(unsigned fired, char *buf, size_t cap);
+/* Whether rule id is in such a list. */
+bool risk_fired_has(const char *names, enum risk_rule_id id);
 
 #endif

@@ -24,10 +24,12 @@ static const struct job periodic_jobs[] = {
     {"requester_flags", job_requester_flags},
     {"hold_lapse", job_hold_lapse},
     {"region_close", job_region_close},
+    {"region_review_deadline", job_region_review_deadline},
     {"region_payouts", job_region_payouts},
     {"ticket_escalation", job_ticket_escalation},
     {"restriction_lapse", job_restriction_lapse},
     {"appeals_overdue", job_appeals_overdue},
+    {"risk_scores", job_risk_scores},
     {NULL, NULL},
 };
 

@@ -245,6 +245,19 @@ const MATRIX = [
     route: 'GET /api/v1/quality-rules', public: true, allow: Object.fromEntries(ROLES.map((r) => [r, 200])),
     prepare: () => ({ path: '/api/v1/quality-rules' }),
   },
+  // H9 risk score (FW-25)
+  {
+    route: 'GET /api/v1/risk/rules', public: true, allow: Object.fromEntries(ROLES.map((r) => [r, 200])),
+    prepare: () => ({ path: '/api/v1/risk/rules' }),
+  },
+  {
+    route: 'GET /api/v1/users/{id}/risk', allow: { admin: 200 },
+    prepare: () => ({ path: `/api/v1/users/${users.worker.id}/risk` }),
+  },
+  {
+    route: 'GET /api/v1/me/risk', allow: { worker: 200 },
+    prepare: () => ({ path: '/api/v1/me/risk' }),
+  },
   {
     route: 'PUT /api/v1/projects/{id}/quality', allow: { requester: 200, other_requester: 404 },
     prepare: () => ({ path: `/api/v1/projects/${fx.draft.id}/quality`, body: { review: { mode: 'all' } } }),
@@ -460,6 +473,10 @@ const MATRIX = [
     prepare: () => ({ path: '/api/v1/rejection-holds/999999/decide', body: { decision: 'uphold', note: 'checked' } }),
   },
   {
+    route: 'GET /api/v1/reports/fairwork', allow: { admin: 200 },
+    prepare: () => ({ path: '/api/v1/reports/fairwork?quarter=2026Q4' }),
+  },
+  {
     route: 'GET /api/v1/reports/pay', allow: { admin: 200 },
     prepare: () => ({ path: '/api/v1/reports/pay?quarter=2026Q4' }),
   },
@@ -556,6 +573,31 @@ const MATRIX = [
   {
     route: 'POST /api/v1/terms/{id}/acknowledge', allow: Object.fromEntries(SIGNED_IN.map((r) => [r, 404])),
     prepare: () => ({ path: '/api/v1/terms/999999/acknowledge', body: {} }),
+  },
+  {
+    // FW-23/FW-26 (H10): the public transparency page; announcements for workers and admins
+    route: 'GET /api/v1/transparency', public: true, allow: Object.fromEntries(ROLES.map((r) => [r, 200])),
+    prepare: () => ({ path: '/api/v1/transparency' }),
+  },
+  {
+    route: 'GET /api/v1/announcements', allow: { admin: 200, worker: 200 },
+    prepare: () => ({ path: '/api/v1/announcements' }),
+  },
+  {
+    route: 'POST /api/v1/announcements', allow: { admin: 201 },
+    prepare: () => ({
+      path: '/api/v1/announcements',
+      body: { kind: 'other', title: 'authz', body: 'Text.', comment_until: new Date(Date.now() + 20 * 86_400_000).toISOString(),
+        applies_at: new Date(Date.now() + 30 * 86_400_000).toISOString() },
+    }),
+  },
+  {
+    route: 'GET /api/v1/announcements/{id}', allow: { admin: 404, worker: 404 },
+    prepare: () => ({ path: '/api/v1/announcements/999999' }),
+  },
+  {
+    route: 'POST /api/v1/announcements/{id}/comments', allow: { admin: 404, worker: 404 },
+    prepare: () => ({ path: '/api/v1/announcements/999999/comments', body: { body: 'hi' } }),
   },
   {
     // FW-24 metrics are public to everyone signed in.

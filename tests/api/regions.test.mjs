@@ -332,3 +332,46 @@ test('the emergency path shortens the notice only with its recorded reason, and 
   const hist = (await srv.api('GET', '/api/v1/regions/history?country=VN')).json.items;
   assert.deepEqual(hist.map((h) => [h.to, h.state]), [['open', 'applied'], ['winding_down', 'cancelled']]);
 });
+
+test('answers pending at closure are approved 7 days after the effect even with a 14-day review window, and paid within 14 days', async () => {
+  const slow = await makeProject(srv, rtoken, {
+    tasks: 2, publish: true, reward_micros: 1_000_000, estimated_seconds: 60, quality: { review: { window_days: 14 } },
+  });
+  assert.equal(slow.quality.review.window_days, 14, JSON.stringify(slow.quality));
+  const w = await worker('UG');
+  const pm = await srv.api('PUT', '/api/v1/me/payout-method', {
+    token: w.token, body: { rail: 'bank_transfer', holder_name: 'Okello Akena', iban: 'DE89 3704 0044 0532 0130 00', bank_code: 'COBADEFFXXX' },
+  });
+  assert.equal(pm.status, 200, pm.text);
+  const t = await now();
+  const effective = t + 31 * DAY;
+  const p = await propose(a1, {
+    country: 'UG', to: 'winding_down', reason: 'Payment rail withdrawn', explanation: 'Work in Uganda stops.',
+    legal_basis: 'payment_rail', legal_reference: 'Provider notice 2026-11', effective_at: iso(effective),
+  });
+  assert.equal(p.status, 201, p.text);
+  assert.equal((await approve(a2, p.json.id)).status, 200);
+
+  // An hour before the effect the worker answers: the project's own window would approve it 13 days 23 hours later.
+  await advance(effective - (await now()) - 3_600_000);
+  const c = await srv.api('POST', `/api/v1/projects/${slow.id}/claim`, { token: w.token });
+  assert.equal(c.status, 200, c.text);
+  const s = await srv.api('POST', `/api/v1/assignments/${c.json.assignment_id}/submit`, {
+    token: w.token, body: { lease_token: c.json.lease_token, answer: { label: 'positive' } },
+  });
+  assert.ok(s.status === 200 || s.status === 201, s.text);
+  await advance(2 * 3_600_000);
+  await until(async () => (await region('UG')).state === 'closed', 15000, 'UG closed');
+
+  // Six days after the effect the answer is still pending: nothing to pay yet.
+  await advance(6 * DAY);
+  assert.deepEqual(await usd(w), { available_micros: 0, in_transit_micros: 0 });
+  // Past effect + 7 days it is approved and its money requested, well inside the 14 days (FW-15).
+  await advance(DAY);
+  const paid = await until(async () => {
+    const b = await usd(w);
+    return b.available_micros === 0 && b.in_transit_micros === 1_000_000 ? b : null;
+  }, 20000, 'UG answer approved and paid out');
+  assert.ok(paid);
+  assert.ok((await now()) <= effective + 14 * DAY, 'within 14 days of the effect');
+});

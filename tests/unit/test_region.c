@@ -135,6 +135,9 @@ static void test_what_the_state_allows(void **state)
     assert_false(region_new_work_allowed(REGION_WINDING_DOWN, NOW, NOW));
     assert_false(region_new_work_allowed(REGION_CLOSED, 0, NOW));
     assert_int_equal(region_payout_deadline_ms(NOW), NOW + 14 * DAY);
+    /* approval by day 7 leaves a week for the daily payout run and the batches */
+    assert_int_equal(region_review_deadline_ms(NOW), NOW + 7 * DAY);
+    assert_true(region_review_deadline_ms(NOW) < region_payout_deadline_ms(NOW));
 }
 
 static void test_time_parse(void **state)

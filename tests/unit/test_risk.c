@@ -78,6 +78,29 @@ static void test_actions_never_suspend(void **state)
     for (int i = 0; i < RISK_RULES; i++) assert_non_null(risk_rules[i].id);
 }
 
+static void test_fired_names(void **state)
+{
+    (void)state;
+    char buf[256];
+    risk_fired_names(0, buf, sizeof buf);
+    assert_string_equal(buf, "");
+    risk_fired_names((1u << RISK_GOLD) | (1u << RISK_DEVICE), buf, sizeof buf);
+    assert_string_equal(buf, "gold_accuracy,shared_device");
+    assert_true(risk_fired_has(buf, RISK_GOLD));
+    assert_true(risk_fired_has(buf, RISK_DEVICE));
+    assert_false(risk_fired_has(buf, RISK_FAST));
+    assert_false(risk_fired_has("gold_accuracy_x,xshared_device", RISK_GOLD));
+    assert_false(risk_fired_has("gold_accuracy_x,xshared_device", RISK_DEVICE));
+    /* a name that does not fit whole is dropped, never cut */
+    char small[20];
+    risk_fired_names((1u << RISK_GOLD) | (1u << RISK_DEVICE), small, sizeof small);
+    assert_string_equal(small, "gold_accuracy");
+    /* gold and a shared device together reach the lower tier, never more */
+    struct risk_result r = score((struct risk_signals){.gold_answers = 10, .gold_correct = 0, .device_accounts = 3});
+    assert_int_equal(r.score, 70);
+    assert_int_equal(r.action, RISK_ACTION_LOWER_TIER);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -85,6 +108,7 @@ int main(void)
         cmocka_unit_test(test_shared_ip_alone_changes_nothing),
         cmocka_unit_test(test_thresholds),
         cmocka_unit_test(test_actions_never_suspend),
+        cmocka_unit_test(test_fired_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

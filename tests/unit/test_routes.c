@@ -95,6 +95,10 @@ static void test_api_roles(void **state)
         {"POST", "/api/v1/contact"},        {"POST", "/api/v1/contact/verify"},
         {"GET", "/api/v1/contact/ticket"},  {"POST", "/api/v1/contact/ticket/messages"},
         {"GET", "/api/v1/contact/attachments/{id}"},
+        /* the public transparency page: every automated rule and its change log (FW-26) */
+        {"GET", "/api/v1/transparency"},
+        /* the published risk-score rules (FW-25, FW-26) */
+        {"GET", "/api/v1/risk/rules"},
     };
     for (size_t i = 0; i < route_count; i++) {
         const struct route *rt = &route_table[i];

@@ -6,9 +6,12 @@ const PANELS = [
   ['wages-panel', '/static/admin-wages.js'],
   ['payouts-panel', '/static/admin-payouts.js'],
   ['report-panel', '/static/admin-report.js'],
+  ['fairwork-panel', '/static/admin-fairwork.js'],
   ['regions-panel', '/static/admin-regions.js'],
   ['due-process-panel', '/static/admin-decisions.js'],
   ['mail-panel', '/static/admin-mail.js'],
+  ['announcements-panel', '/static/admin-announcements.js'],
+  ['risk-panel', '/static/admin-risk.js'],
 ];
 
 const user = await requireUser(['admin']);

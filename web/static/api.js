@@ -32,8 +32,24 @@ export function readCookie(name) {
  * Calls the API. `json` is sent as JSON; `body` + `contentType` are sent as is.
  * Resolves to the parsed JSON reply, or null for 204 / empty replies; rejects with ApiError.
  */
+// The risk score's device signal (FW-25): SHA-256 of stable browser properties, hashed here so the raw
+// properties never leave the browser (the server keeps only a keyed hash of this). Absent without WebCrypto.
+let deviceIdPromise;
+function deviceId() {
+  deviceIdPromise ??= (async () => {
+    if (!globalThis.crypto?.subtle) return '';
+    const props = [navigator.userAgent, navigator.language, navigator.platform, navigator.hardwareConcurrency,
+      screen.width, screen.height, screen.colorDepth, Intl.DateTimeFormat().resolvedOptions().timeZone].join('|');
+    const h = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(props));
+    return [...new Uint8Array(h)].map((b) => b.toString(16).padStart(2, '0')).join('');
+  })().catch(() => '');
+  return deviceIdPromise;
+}
+
 export async function api(method, path, { json, body, contentType, keepalive = false } = {}) {
   const headers = { Accept: 'application/json' };
+  const device = await deviceId();
+  if (device) headers['X-Device-Id'] = device;
   if (json !== undefined) {
     body = JSON.stringify(json);
     contentType = 'application/json';

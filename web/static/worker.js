@@ -10,6 +10,7 @@ import { mountLanguage } from '/static/language.js';
 import { mountTickets } from '/static/tickets.js';
 import { mountDecisions } from '/static/decisions.js';
 import { mountRegionBanner } from '/static/region-banner.js';
+import { mountAnnouncements } from '/static/announcements.js';
 
 const $ = (id) => document.getElementById(id);
 const list = $('project-list');
@@ -672,3 +673,4 @@ mountLanguage();
 mountTickets();
 mountDecisions();
 mountRegionBanner();
+mountAnnouncements();
