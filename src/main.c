@@ -13,7 +13,6 @@
 #include "cli/topup_cli.h"
 #include "cli/payouts_cli.h"
 #include "cli/report_cli.h"
-#include "cli/fairwork_cli.h"
 #include "core/country.h"
 #include "http/errors.h"
 #include "http/routes.h"
@@ -275,9 +274,7 @@ int main(int argc, char **argv)
                           cli_audit_verify);
     if (!strcmp(cmd, "aggregate")) return cli_aggregate(argc - 1, argv + 1);
     if (!strcmp(cmd, "payouts")) return cli_payouts(argc - 1, argv + 1);
-    if (!strcmp(cmd, "report") && argc > 2 && !strcmp(argv[2], "pay")) return cli_report_pay(argc - 2, argv + 2);
-    if (!strcmp(cmd, "report") && argc > 2 && !strcmp(argv[2], "fairwork"))
-        return cli_report_fairwork(argc - 2, argv + 2);
+    if (!strcmp(cmd, "report") && argc > 2) return cli_report(argc - 2, argv + 2);
     if (!strcmp(cmd, "ledger") && argc > 2 && !strcmp(argv[2], "verify"))
         return cmd_simple(argc - 2, argv + 2, "usage: fairlabel ledger verify [--db URL] [--data-dir DIR]\n",
                           cli_ledger_verify);

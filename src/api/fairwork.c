@@ -173,31 +173,4 @@ char *fairwork_report_render(const json_t *report, const char *format)
 }
 
 /* GET /api/v1/reports/fairwork?quarter=2026Q3&format=json|csv|html (admin). */
-void reports_fairwork(req *r)
-{
-    const char *qs = req_query(r, "quarter"), *format = req_query(r, "format");
-    struct pay_quarter q;
-    if (!qs || !pay_quarter_parse(qs, &q)) {
-        reply_error(r, ERR_BAD_QUERY, "quarter", "?quarter must be a quarter such as 2026Q3 (year from 1970, Q1 to Q4)");
-        return;
-    }
-    if (!format) format = "json";
-    if (strcmp(format, "json") && strcmp(format, "csv") && strcmp(format, "html")) {
-        reply_error(r, ERR_BAD_QUERY, "format", "?format must be json, csv or html");
-        return;
-    }
-    json_t *report;
-    store_rc rc = fairwork_report_run(r->db, &q, &report);
-    if (rc != STORE_OK) {
-        reply_store_failure(r, rc);
-        return;
-    }
-    char *text = fairwork_report_render(report, format);
-    json_decref(report);
-    if (!text) {
-        reply_error(r, ERR_INTERNAL, NULL, "out of memory rendering the report");
-        return;
-    }
-    reply_bytes(r, 200, pay_report_content_type(format), text, strlen(text));
-    free(text);
-}
+void reports_fairwork(req *r) { report_reply(r, fairwork_report_run, fairwork_report_render); }

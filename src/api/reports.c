@@ -125,8 +125,8 @@ const char *pay_report_content_type(const char *format)
                                      : "application/json";
 }
 
-/* GET /api/v1/reports/pay?quarter=2026Q3&format=json|csv|html (admin). */
-void reports_pay(req *r)
+void report_reply(req *r, store_rc (*run)(db *d, const struct pay_quarter *q, json_t **out),
+                  char *(*render)(const json_t *report, const char *format))
 {
     const char *qs = req_query(r, "quarter"), *format = req_query(r, "format");
     struct pay_quarter q;
@@ -140,12 +140,12 @@ void reports_pay(req *r)
         return;
     }
     json_t *report;
-    store_rc rc = pay_report_run(r->db, &q, &report);
+    store_rc rc = run(r->db, &q, &report);
     if (rc != STORE_OK) {
         reply_store_failure(r, rc);
         return;
     }
-    char *text = pay_report_render(report, format);
+    char *text = render(report, format);
     json_decref(report);
     if (!text) {
         reply_error(r, ERR_INTERNAL, NULL, "out of memory rendering the report");
@@ -154,6 +154,9 @@ void reports_pay(req *r)
     reply_bytes(r, 200, pay_report_content_type(format), text, strlen(text));
     free(text);
 }
+
+/* GET /api/v1/reports/pay?quarter=2026Q3&format=json|csv|html (admin). */
+void reports_pay(req *r) { report_reply(r, pay_report_run, pay_report_render); }
 
 /* ---- FW-24: requester metrics ---- */
 

@@ -5,6 +5,7 @@
 #include <jansson.h>
 
 #include "core/pay_report.h"
+#include "http/req.h"
 #include "store/store.h"
 
 /* Builds the report of quarter q in its own read transaction (the quarter and the three before it, for
@@ -15,6 +16,10 @@ store_rc pay_report_run(db *d, const struct pay_quarter *q, json_t **out);
 char *pay_report_render(const json_t *report, const char *format);
 /* The content type of a format. */
 const char *pay_report_content_type(const char *format);
+/* Replies with a quarterly report: ?quarter=YYYYQN (required) and ?format=json|csv|html (default json),
+ * each named when wrong; run builds it, render writes it. */
+void report_reply(req *r, store_rc (*run)(db *d, const struct pay_quarter *q, json_t **out),
+                  char *(*render)(const json_t *report, const char *format));
 
 #define REQUESTER_WINDOW_MS (90 * 86400000LL)      /* metrics cover the last 90 days */
 #define REQUESTER_EVAL_INTERVAL_MS (10 * 60000LL) /* the job evaluates flags every 10 minutes */

@@ -1,5 +1,5 @@
-/* `fairlabel report pay`: the quarterly pay report (FW-10) from the database, byte for byte what
- * GET /api/v1/reports/pay answers. */
+/* `fairlabel report pay|fairwork`: the quarterly pay report (FW-10) and the fairwork self-assessment (FW-27)
+ * from the database, byte for byte what GET /api/v1/reports/pay and /reports/fairwork answer. */
 #include "cli/report_cli.h"
 
 #include <getopt.h>
@@ -7,21 +7,46 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/fairwork.h"
 #include "api/reports.h"
 #include "cli/cli_db.h"
 #include "store/store.h"
 
-static const char usage[] =
-    "usage: fairlabel report pay --quarter YYYYQN [--format json|csv|html] [--out FILE] [--db URL] [--data-dir DIR]\n"
-    "  --quarter YYYYQN  the quarter, e.g. 2026Q3 (answers approved in it, UTC)\n"
-    "  --format F        json (default), csv or html (with inline SVG charts)\n"
-    "  --out FILE        write there instead of standard output\n"
-    "  --db URL          sqlite:PATH or postgres://... (env FAIRLABEL_DB;\n"
-    "                    default sqlite:DATA_DIR/fairlabel.db)\n"
-    "  --data-dir DIR    data folder (env FAIRLABEL_DATA_DIR; default ./data)\n";
+struct report_kind {
+    const char *name, *quarter_help, *format_help;
+    store_rc (*run)(db *d, const struct pay_quarter *q, json_t **out);
+    char *(*render)(const json_t *report, const char *format);
+};
 
-int cli_report_pay(int argc, char **argv)
+static const struct report_kind kinds[] = {
+    {"pay", "the quarter, e.g. 2026Q3 (answers approved in it, UTC)", "json (default), csv or html (with inline SVG charts)",
+     pay_report_run, pay_report_render},
+    {"fairwork", "the quarter, e.g. 2026Q3 (UTC)", "json (default), csv or html", fairwork_report_run,
+     fairwork_report_render},
+};
+
+static void print_usage(FILE *f, const struct report_kind *k)
 {
+    fprintf(f,
+            "usage: fairlabel report %s --quarter YYYYQN [--format json|csv|html] [--out FILE] [--db URL] [--data-dir DIR]\n"
+            "  --quarter YYYYQN  %s\n"
+            "  --format F        %s\n"
+            "  --out FILE        write there instead of standard output\n"
+            "  --db URL          sqlite:PATH or postgres://... (env FAIRLABEL_DB;\n"
+            "                    default sqlite:DATA_DIR/fairlabel.db)\n"
+            "  --data-dir DIR    data folder (env FAIRLABEL_DATA_DIR; default ./data)\n",
+            k->name, k->quarter_help, k->format_help);
+}
+
+int cli_report(int argc, char **argv)
+{
+    const struct report_kind *k = NULL;
+    for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++)
+        if (argc > 0 && !strcmp(argv[0], kinds[i].name)) k = &kinds[i];
+    if (!k) {
+        fputs("usage: fairlabel report pay|fairwork --quarter YYYYQN [--format json|csv|html] [--out FILE]\n", stderr);
+        return 2;
+    }
     enum { O_QUARTER = 1, O_FORMAT, O_OUT, O_DB, O_DATA, O_HELP };
     static const struct option longopts[] = {
         {"quarter", required_argument, NULL, O_QUARTER}, {"format", required_argument, NULL, O_FORMAT},
@@ -39,26 +64,27 @@ int cli_report_pay(int argc, char **argv)
         case O_OUT: out = optarg; break;
         case O_DB: url = optarg; break;
         case O_DATA: data_dir = optarg; break;
-        case O_HELP: fputs(usage, stdout); return 0;
-        default: fputs(usage, stderr); return 2;
+        case O_HELP: print_usage(stdout, k); return 0;
+        default: print_usage(stderr, k); return 2;
         }
     }
     struct pay_quarter q;
     if (optind < argc || !quarter || !pay_quarter_parse(quarter, &q) ||
         (strcmp(format, "json") && strcmp(format, "csv") && strcmp(format, "html"))) {
-        fprintf(stderr, "fairlabel: --quarter YYYYQN (e.g. 2026Q3) is required; --format is json, csv or html\n%s", usage);
+        fputs("fairlabel: --quarter YYYYQN (e.g. 2026Q3) is required; --format is json, csv or html\n", stderr);
+        print_usage(stderr, k);
         return 2;
     }
     db *d = cli_db_open(url, data_dir);
     if (!d) return 1;
     json_t *report;
-    if (pay_report_run(d, &q, &report) != STORE_OK) {
+    if (k->run(d, &q, &report) != STORE_OK) {
         fprintf(stderr, "fairlabel: cannot read the report: %s\n", db_errmsg(d));
         db_close(d);
         return 1;
     }
     db_close(d);
-    char *text = pay_report_render(report, format);
+    char *text = k->render(report, format);
     json_decref(report);
     if (!text) {
         fprintf(stderr, "fairlabel: out of memory\n");
