@@ -272,16 +272,12 @@ static tx_rc comment_tx(db *d, void *vctx)
 /* POST /api/v1/announcements/{id}/comments {body} (workers, admins): 409 after the comment period. */
 void announcements_comment(req *r)
 {
+    static const char *const keys[] = {"body", NULL};
     json_t *body;
-    if (req_json_body(r, &body) != RES_OK) return;
+    if (req_json_object(r, keys, &body) != RES_OK) return;
     struct ann_ctx c = {.r = r, .now = clock_now_ms()};
     struct verr e;
-    static const char *const keys[] = {"body", NULL};
-    if (!json_is_object(body)) {
-        reply_error(r, ERR_INVALID_FIELD, "", "the body must be a JSON object");
-        return;
-    }
-    if (!json_only_keys(body, keys, "", &e) || !json_req_string(body, "body", 1, 5000, &c.comment, &e)) {
+    if (!json_req_string(body, "body", 1, 5000, &c.comment, &e)) {
         reply_error(r, ERR_INVALID_FIELD, e.field, "%s", e.detail);
         return;
     }

@@ -221,16 +221,12 @@ static void reply_appeal(req *r, struct appeal_ctx *c, store_rc rc, int status)
 /* POST /api/v1/decisions/{id}/appeal {statement}: within 30 days of the decision; one appeal each. */
 void decisions_appeal(req *r)
 {
+    static const char *const keys[] = {"statement", NULL};
     json_t *body;
-    if (req_json_body(r, &body) != RES_OK) return;
+    if (req_json_object(r, keys, &body) != RES_OK) return;
     struct appeal_ctx c = {.r = r, .now = clock_now_ms()};
     struct verr e;
-    static const char *const keys[] = {"statement", NULL};
-    if (!json_is_object(body)) {
-        reply_error(r, ERR_INVALID_FIELD, "", "the body must be a JSON object");
-        return;
-    }
-    if (!json_only_keys(body, keys, "", &e) || !json_req_string(body, "statement", 1, 4000, &c.statement, &e)) {
+    if (!json_req_string(body, "statement", 1, 4000, &c.statement, &e)) {
         reply_error(r, ERR_INVALID_FIELD, e.field, "%s", e.detail);
         return;
     }
@@ -296,16 +292,12 @@ static tx_rc decide_tx(db *d, void *vctx)
 /* POST /api/v1/appeals/{id}/decide {outcome: upheld|overturned, note} (admins other than the decider). */
 void appeals_decide(req *r)
 {
+    static const char *const keys[] = {"outcome", "note", NULL};
     json_t *body;
-    if (req_json_body(r, &body) != RES_OK) return;
+    if (req_json_object(r, keys, &body) != RES_OK) return;
     struct appeal_ctx c = {.r = r, .now = clock_now_ms()};
     struct verr e;
-    static const char *const keys[] = {"outcome", "note", NULL};
-    if (!json_is_object(body)) {
-        reply_error(r, ERR_INVALID_FIELD, "", "the body must be a JSON object");
-        return;
-    }
-    if (!json_only_keys(body, keys, "", &e) || !json_req_string(body, "outcome", 1, 16, &c.outcome, &e) ||
+    if (!json_req_string(body, "outcome", 1, 16, &c.outcome, &e) ||
         !json_req_string(body, "note", 1, 2000, &c.note, &e)) {
         reply_error(r, ERR_INVALID_FIELD, e.field, "%s", e.detail);
         return;

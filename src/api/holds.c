@@ -268,16 +268,12 @@ static tx_rc decide_tx(db *d, void *vctx)
  * requester who rejected never decides their own hold). */
 void rejection_holds_decide(req *r)
 {
+    static const char *const keys[] = {"decision", "note", NULL};
     json_t *body;
-    if (req_json_body(r, &body) != RES_OK) return;
+    if (req_json_object(r, keys, &body) != RES_OK) return;
     struct holds_ctx c = {.r = r, .now = clock_now_ms()};
     struct verr e;
-    static const char *const keys[] = {"decision", "note", NULL};
-    if (!json_is_object(body)) {
-        reply_error(r, ERR_INVALID_FIELD, "", "the body must be a JSON object");
-        return;
-    }
-    if (!json_only_keys(body, keys, "", &e) || !json_req_string(body, "decision", 1, 16, &c.decision, &e) ||
+    if (!json_req_string(body, "decision", 1, 16, &c.decision, &e) ||
         !json_req_string(body, "note", 1, 2000, &c.note, &e)) {
         reply_error(r, ERR_INVALID_FIELD, e.field, "%s", e.detail);
         return;

@@ -531,16 +531,12 @@ static tx_rc flag_clear_tx(db *d, void *vctx)
 /* POST /api/v1/requester-flags/{id}/clear {note} (admin): the requester may publish again. */
 void requester_flags_clear(req *r)
 {
+    static const char *const keys[] = {"note", NULL};
     json_t *body;
-    if (req_json_body(r, &body) != RES_OK) return;
+    if (req_json_object(r, keys, &body) != RES_OK) return;
     struct metrics_ctx c = {.r = r, .now = clock_now_ms()};
     struct verr e;
-    static const char *const keys[] = {"note", NULL};
-    if (!json_is_object(body)) {
-        reply_error(r, ERR_INVALID_FIELD, "", "the body must be a JSON object");
-        return;
-    }
-    if (!json_only_keys(body, keys, "", &e) || !json_req_string(body, "note", 1, 2000, &c.note, &e)) {
+    if (!json_req_string(body, "note", 1, 2000, &c.note, &e)) {
         reply_error(r, ERR_INVALID_FIELD, e.field, "%s", e.detail);
         return;
     }

@@ -79,6 +79,9 @@ typedef enum { RES_OK, RES_REPLIED } res;
 
 /* Parses the JSON body into *out (freed with the arena); replies 400/415 itself on failure. */
 res req_json_body(req *r, json_t **out);
+/* req_json_body, then a JSON object with no keys but those in keys (NULL-terminated); replies 422 naming the
+ * field otherwise. */
+res req_json_object(req *r, const char *const *keys, json_t **out);
 const char *req_query(req *r, const char *name);
 /* Reads ?after_id= and ?limit= (1..max, default dflt); replies 400 itself when malformed. */
 res req_page(req *r, int64_t *after, int *limit, int dflt, int max);

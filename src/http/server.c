@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "api/api.h"
+#include "core/validate.h"
 #include "http/reply.h"
 #include "http/callback_sender.h"
 #include "http/mail_sender.h"
@@ -86,6 +87,21 @@ res req_json_body(req *r, json_t **out)
     }
     arena_defer(r->a, (void (*)(void *))json_decref, j);
     *out = j;
+    return RES_OK;
+}
+
+res req_json_object(req *r, const char *const *keys, json_t **out)
+{
+    if (req_json_body(r, out) != RES_OK) return RES_REPLIED;
+    struct verr e;
+    if (!json_is_object(*out)) {
+        reply_error(r, ERR_INVALID_FIELD, "", "the body must be a JSON object");
+        return RES_REPLIED;
+    }
+    if (!json_only_keys(*out, keys, "", &e)) {
+        reply_error(r, ERR_INVALID_FIELD, e.field, "%s", e.detail);
+        return RES_REPLIED;
+    }
     return RES_OK;
 }
 
