@@ -32,5 +32,42 @@ test:
 bench: build
 	bench/claim_submit
 
+# The long crash test (docs/crash.md): CRASH_KILLS (200) SIGKILLs under load on SQLite, then on a throwaway
+# PostgreSQL cluster.
+.PHONY: crash
+crash:
+	@scripts/install-deps.sh test
+	@scripts/build.sh $(BUILD)
+	@pgdir=$$(mktemp -d /tmp/fairlabel-pg.XXXXXX); \
+	pg_url=$$(scripts/pg-temp.sh start "$$pgdir") || exit 1; \
+	rc=0; \
+	echo "==== crash test (long) on SQLite"; \
+	FAIRLABEL_BIN="$(CURDIR)/$(BUILD)/fairlabel" node tests/crash/crash.mjs || rc=1; \
+	echo "==== crash test (long) on PostgreSQL"; \
+	FAIRLABEL_BIN="$(CURDIR)/$(BUILD)/fairlabel" FAIRLABEL_TEST_PG_URL="$$pg_url" node tests/crash/crash.mjs || rc=1; \
+	scripts/pg-temp.sh stop "$$pgdir" >/dev/null 2>&1; \
+	exit $$rc
+
+# Fuzzing (docs/fuzzing.md): every libFuzzer harness of fuzz/ for FUZZ_SECONDS (60) each, one at a time,
+# in build-fuzz (clang, ASan+UBSan). A crash fails it and leaves the input in test-artifacts/fuzz/.
+FUZZ_SECONDS ?= 60
+.PHONY: fuzz valgrind
+fuzz:
+	@scripts/install-deps.sh test
+	@scripts/fuzz.sh run $(FUZZ_SECONDS)
+
+# Valgrind memcheck on every cmocka unit test, the store contract on SQLite and on a throwaway PostgreSQL.
+VALGRIND = valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect --quiet
+valgrind:
+	@scripts/install-deps.sh test
+	@scripts/build.sh $(BUILD)
+	@pgdir=$$(mktemp -d /tmp/fairlabel-pg.XXXXXX); \
+	pg_url=$$(scripts/pg-temp.sh start "$$pgdir") || exit 1; \
+	rc=0; \
+	FAIRLABEL_TEST_PG_URL="$$pg_url" meson test -C $(BUILD) --print-errorlogs --timeout-multiplier 10 \
+	  --wrapper '$(VALGRIND)' || rc=1; \
+	scripts/pg-temp.sh stop "$$pgdir" >/dev/null 2>&1; \
+	exit $$rc
+
 clean:
 	rm -rf $(BUILD) build-asan test-artifacts

@@ -59,6 +59,10 @@ static int g_verbose = 0;
 static char **g_tokens = NULL;
 static int g_ntokens = 0;
 static struct sockaddr_in g_addr;
+/* --ports: connection i talks to server i mod g_nports (several servers on one database) */
+enum { MAX_PORTS = 16 };
+static struct sockaddr_in g_addrs[MAX_PORTS];
+static int g_nports = 0;
 
 static uint64_t g_t0;                 /* start, ns (CLOCK_MONOTONIC) */
 static uint64_t g_win_start, g_win_end;
@@ -498,7 +502,8 @@ static void conn_start(struct conn *c) {
     bufferevent_enable(c->bev, EV_READ | EV_WRITE);
     c->connected = 0;
     c->in_flight = 0;
-    if (bufferevent_socket_connect(c->bev, (struct sockaddr *)&g_addr, sizeof g_addr) < 0) {
+    struct sockaddr_in *to = g_nports ? &g_addrs[c->id % g_nports] : &g_addr;
+    if (bufferevent_socket_connect(c->bev, (struct sockaddr *)to, sizeof *to) < 0) {
         bufferevent_free(c->bev);
         c->bev = NULL;
         c->w->st.conn_errors++;
@@ -552,7 +557,8 @@ static void print_lat(const char *name, struct lat *l) {
 /* ---- main --------------------------------------------------------------------------------- */
 static void usage(void) {
     fprintf(stderr,
-            "usage: loadgen --mode claim-submit|get --port P [--host 127.0.0.1] [--connections C]\n"
+            "usage: loadgen --mode claim-submit|get --port P [--ports P1,P2,...] [--host 127.0.0.1]\n"
+            "               [--connections C]\n"
             "               [--duration SECONDS] [--warmup SECONDS] [--threads T]\n"
             "               [--tokens FILE] [--project ID] [--label positive] [--path /url] [--verbose]\n"
             "  claim-submit needs --tokens (one worker bearer token per line; connection i uses line\n"
@@ -591,6 +597,11 @@ int main(int argc, char **argv) {
             else usage();
         } else if (ARG("--host")) snprintf(g_host, sizeof g_host, "%s", v);
         else if (ARG("--port")) g_port = atoi(v);
+        else if (ARG("--ports")) {
+            for (const char *p = v; *p && g_nports < MAX_PORTS; p = strchr(p, ',') ? strchr(p, ',') + 1 : "")
+                g_addrs[g_nports++].sin_port = htons((uint16_t)atoi(p));
+            g_port = ntohs(g_addrs[0].sin_port);
+        }
         else if (ARG("--connections") || ARG("-c")) g_conns = atoi(v);
         else if (ARG("--duration") || ARG("-d")) g_duration = atof(v);
         else if (ARG("--warmup")) g_warmup = atof(v);
@@ -614,6 +625,11 @@ int main(int argc, char **argv) {
     g_addr.sin_family = AF_INET;
     g_addr.sin_port = htons((uint16_t)g_port);
     if (inet_pton(AF_INET, g_host, &g_addr.sin_addr) != 1) die("--host must be an IPv4 address");
+    for (int i = 0; i < g_nports; i++) {
+        if (!g_addrs[i].sin_port) usage();
+        g_addrs[i].sin_family = AF_INET;
+        g_addrs[i].sin_addr = g_addr.sin_addr;
+    }
 
     struct worker *ws = calloc((size_t)g_threads, sizeof *ws);
     struct conn *cs = calloc((size_t)g_conns, sizeof *cs);
@@ -677,9 +693,9 @@ int main(int argc, char **argv) {
         non2xx += s.bad[k];
     }
     double d = g_duration;
-    printf("mode=%s host=%s port=%d connections=%d threads=%d duration=%.2fs warmup=%.2fs\n",
-           g_mode == MODE_GET ? "get" : "claim-submit", g_host, g_port, g_conns, g_threads, g_duration,
-           g_warmup);
+    printf("mode=%s host=%s port=%d servers=%d connections=%d threads=%d duration=%.2fs warmup=%.2fs\n",
+           g_mode == MODE_GET ? "get" : "claim-submit", g_host, g_port, g_nports ? g_nports : 1, g_conns,
+           g_threads, g_duration, g_warmup);
     if (g_mode == MODE_CLAIM_SUBMIT)
         printf("cycles    %-10llu %.1f/s\n", (unsigned long long)s.cycles, (double)s.cycles / d);
     printf("requests  %-10llu %.1f/s  non-2xx=%llu  connection-errors=%llu  parse-errors=%llu\n",

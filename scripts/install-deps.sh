@@ -11,6 +11,8 @@ pkgs=(gcc libc6-dev meson ninja-build pkg-config libevent-dev libjansson-dev lib
       libcurl4-openssl-dev libpng-dev libjpeg62-turbo-dev libwebp-dev libzip-dev zlib1g-dev)
 if [ "$mode" = test ]; then
   pkgs+=(libcmocka-dev postgresql chromium ca-certificates)
+  # clang and its libFuzzer runtime for the fuzz harnesses, valgrind for `make valgrind` (docs/fuzzing.md)
+  pkgs+=(clang libclang-rt-14-dev valgrind)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

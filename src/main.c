@@ -10,6 +10,7 @@
 #include "cli/cli_db.h"
 #include "cli/aggregate_cli.h"
 #include "cli/commands.h"
+#include "cli/db_check.h"
 #include "cli/topup_cli.h"
 #include "cli/payouts_cli.h"
 #include "cli/report_cli.h"
@@ -33,6 +34,7 @@ static const char usage_main[] =
     "  user add      create a user of any role\n"
     "  demo          seed demo users and a demo project\n"
     "  audit verify  check the audit log's hash chain\n"
+    "  db check      the database's integrity check (SQLite integrity_check; PostgreSQL reads every table)\n"
     "  escrow deposit  record money paid into a requester's escrow\n"
     "  payouts batch|confirm  write a payout batch's bank or mobile-money file; read its confirmation\n"
     "  report pay    the quarterly pay report (FW-10) as JSON, CSV or HTML\n"
@@ -272,6 +274,8 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "audit") && argc > 2 && !strcmp(argv[2], "verify"))
         return cmd_simple(argc - 2, argv + 2, "usage: fairlabel audit verify [--db URL] [--data-dir DIR]\n",
                           cli_audit_verify);
+    if (!strcmp(cmd, "db") && argc > 2 && !strcmp(argv[2], "check"))
+        return cmd_simple(argc - 2, argv + 2, "usage: fairlabel db check [--db URL] [--data-dir DIR]\n", cli_db_check);
     if (!strcmp(cmd, "aggregate")) return cli_aggregate(argc - 1, argv + 1);
     if (!strcmp(cmd, "payouts")) return cli_payouts(argc - 1, argv + 1);
     if (!strcmp(cmd, "report") && argc > 2) return cli_report(argc - 2, argv + 2);

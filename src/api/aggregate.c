@@ -162,16 +162,12 @@ static bool categorical(req *r, const struct project *p, json_t **labels)
 void projects_aggregate(req *r)
 {
     json_t *body;
-    if (req_json_body(r, &body) != RES_OK) return;
     struct verr e;
     static const char *const keys[] = {"method", "max_iter", "tol", "smoothing", NULL};
     const char *name;
     int64_t max_iter;
-    if (!json_is_object(body)) {
-        reply_error(r, ERR_INVALID_FIELD, "", "the body must be a JSON object");
-        return;
-    }
-    if (!json_only_keys(body, keys, "", &e) || !json_req_string(body, "method", 1, 16, &name, &e) ||
+    if (req_json_object(r, keys, &body) != RES_OK) return;
+    if (!json_req_string(body, "method", 1, 16, &name, &e) ||
         !json_opt_int(body, "max_iter", 0, 10000, 100, &max_iter, &e)) {
         reply_error(r, ERR_INVALID_FIELD, e.field, "%s", e.detail);
         return;

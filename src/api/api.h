@@ -41,6 +41,8 @@ void tasks_import(req *r);
 /* api/assignments.c */
 void assignments_claim(req *r);
 void assignments_submit(req *r);
+/* GET /api/v1/group-commit (admin): the SQLite group committer's counters (docs/performance.md). */
+void group_commit_report(req *r);
 void assignments_release(req *r);
 void assignments_heartbeat(req *r);
 /* api/aggregate.c */
@@ -94,6 +96,9 @@ void me_risk(req *r);
 void projects_quality_events(req *r);
 void quality_events_decide(req *r);
 void projects_qualification_retake(req *r);
+/* email re-verification as a risk step-up (FW-25); api/email_verify.c */
+void me_email_verification_resend(req *r);
+void email_verification_confirm(req *r);
 /* api/review.c */
 void review_next(req *r);
 void review_decide(req *r);
@@ -185,6 +190,9 @@ void announcements_list(req *r);
 void announcements_get(req *r);
 void announcements_comment(req *r);
 void transparency_get(req *r);
+/* api/wage_changes.c (FW-23): scheduled changes to the wage tables */
+void wage_changes_list(req *r);
+void wage_changes_withdraw(req *r);
 /* http/static.c */
 void page_serve(req *r);
 void static_serve(req *r);

@@ -31,14 +31,12 @@ static tx_rc create_tx(db *d, void *vctx)
 void apikeys_create(req *r)
 {
     json_t *body;
-    if (req_json_body(r, &body) != RES_OK) return;
     static const char *const keys[] = {"name", NULL};
     struct verr e;
     struct key_ctx c = {.user_id = r->user.id, .now = clock_now_ms()};
-    if (!json_is_object(body) || !json_only_keys(body, keys, "", &e) ||
-        !json_req_string(body, "name", 1, 100, &c.name, &e)) {
-        reply_error(r, ERR_INVALID_FIELD, json_is_object(body) ? e.field : "",
-                    "%s", json_is_object(body) ? e.detail : "the body must be a JSON object");
+    if (req_json_object(r, keys, &body) != RES_OK) return;
+    if (!json_req_string(body, "name", 1, 100, &c.name, &e)) {
+        reply_error(r, ERR_INVALID_FIELD, e.field, "%s", e.detail);
         return;
     }
     char key[TOKEN_TEXT_MAX], hash[TOKEN_HASH_HEX];

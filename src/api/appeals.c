@@ -106,6 +106,11 @@ static db_rc appeal_resolve(db *d, struct appeal_resolution *x)
         int64_t hs[2];
         rc = store_row_i64(d, Q_HOLD_STATE_OF, (struct sql_arg[]){{.i = hold}}, 1, hs, 2);
         if (rc != DB_ROW) return rc == DB_DONE ? DB_ERROR : rc;
+        if (x->actor_id && hs[1] == x->actor_id) { /* the admin who decided the hold took part too (FW-20) */
+            x->err = ERR_APPEAL_SAME_DECIDER;
+            x->detail = "you decided the rejection hold under appeal: another human decides the appeal (FW-20)";
+            return DB_DONE;
+        }
         if (hs[0] == 0) {
             x->err = ERR_APPEAL_HOLD_OPEN;
             x->detail = arena_printf(x->a, "rejection hold %lld is still open: decide it at "
@@ -118,7 +123,7 @@ static db_rc appeal_resolve(db *d, struct appeal_resolution *x)
             rc = restriction_end(d, restriction, x->actor_id ? "lifted" : "lapsed", x->now);
             if (rc != DB_OK && rc != DB_DONE) return rc;
         }
-        if (assignment > 0 && (!strcmp(kind, "rejection") || !strcmp(kind, "hold"))) {
+        if (assignment > 0 && (!strcmp(kind, "rejection") || !strcmp(kind, "hold") || !strcmp(kind, "pay_refusal"))) {
             rc = appeal_pay(d, x->a, x->pay, assignment, x->appeal_id, x->actor_id, x->now);
             if (rc == DB_CONSTRAINT) {
                 x->err = ERR_APPEAL_ESCROW_SHORT;
@@ -127,6 +132,8 @@ static db_rc appeal_resolve(db *d, struct appeal_resolution *x)
             }
             if (rc != DB_OK) return rc;
         }
+        rc = decision_overturn_effect(d, x->a, ap[0], kind, x->actor_id, x->note, x->now);
+        if (rc != DB_OK) return rc;
         rc = store_exec_args(d, Q_DECISION_SET_STATE, (struct sql_arg[]){{.i = ap[0]}, {.text = "overturned"}}, 2, NULL);
         if (rc != DB_OK) return rc;
     }

@@ -1,4 +1,5 @@
 /* Claim, submit and release: the fenced lease cycle of a worker on one task. */
+#include <event2/event.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,7 +14,10 @@
 #include "core/schema.h"
 #include "core/validate.h"
 #include "http/reply.h"
+#include "store/group_commit.h"
 #include "util/clock.h"
+#include "util/env.h"
+#include "util/log.h"
 #include "util/tokens.h"
 
 #include <sodium.h>
@@ -38,7 +42,44 @@ struct lease_ctx {
     /* heartbeat */
     bool visible, active;
     int64_t credited_ms, active_ms;
+    /* claim and submit reply after their group commit, from the request's loop */
+    char token[TOKEN_TEXT_MAX], hash[TOKEN_HASH_HEX];
+    store_rc rc;
+    void (*reply)(struct lease_ctx *c, store_rc rc);
 };
+
+static void lease_reply_on_loop(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    struct lease_ctx *c = arg;
+    req *r = c->r;
+    if (!req_resume(r)) return; /* the client left; what committed stays committed */
+    c->reply(c, c->rc);
+    req_pending_end(r);
+}
+
+/* On the committer thread once the batch is durable (or the transaction rolled back). */
+static void lease_decided(void *ctx, store_rc rc)
+{
+    struct lease_ctx *c = ctx;
+    c->rc = rc;
+    static const struct timeval now = {0, 0};
+    if (event_base_once(c->r->base, -1, EV_TIMEOUT, lease_reply_on_loop, c, &now) != 0)
+        log_msg("assignments: cannot hand request %s back to its loop", c->r->id_text);
+}
+
+/* Claims and submits share commits with each other (group commit on SQLite); the reply waits for the
+ * commit. Where group commit does not apply (PostgreSQL) or its queue is full, store_run runs here. */
+static void lease_write(req *r, store_tx_fn fn, struct lease_ctx *c, void (*reply)(struct lease_ctx *, store_rc))
+{
+    c->reply = reply;
+    req_defer(r);
+    if (group_commit_submit(r->cfg->db_url, fn, c, lease_decided) == 0) return;
+    req_resume(r);
+    r->pending = false;
+    reply(c, store_run(r->db, true, fn, c));
+}
 
 static tx_rc lease(db *d, struct lease_ctx *c, int64_t gold, int64_t attempt)
 {
@@ -109,6 +150,8 @@ static tx_rc claim_tx(db *d, void *vctx)
 {
     struct lease_ctx *c = vctx;
     req *r = c->r;
+    c->err = 0; /* a batch that failed to commit runs its transactions again */
+    c->claimed = false;
     db_rc rc = project_load(d, r->a, &r->user, r->role, r->id, ACCESS_READ, false, &c->p);
     TX_CHECK(rc);
     if (rc == DB_DONE) {
@@ -137,54 +180,60 @@ static tx_rc claim_tx(db *d, void *vctx)
     return t;
 }
 
-void assignments_claim(req *r)
+static void claim_reply(struct lease_ctx *c, store_rc rc)
 {
-    char token[TOKEN_TEXT_MAX], hash[TOKEN_HASH_HEX];
-    token_new("", token);
-    token_hash(token, hash);
-    struct lease_ctx c = {.r = r, .now = clock_now_ms(), .lease_hash = hash};
-    store_rc rc = store_run(r->db, true, claim_tx, &c);
-    if (c.err == ERR_NOT_FOUND) {
+    req *r = c->r;
+    if (c->err == ERR_NOT_FOUND) {
         reply_error(r, ERR_NOT_FOUND, NULL, "no project %lld", (long long)r->id);
         return;
     }
-    if (c.err == ERR_BELOW_PAY_FLOOR) {
-        wage_claim_refuse(r, &c.p, &c.wage);
+    if (c->err == ERR_BELOW_PAY_FLOOR) {
+        wage_claim_refuse(r, &c->p, &c->wage);
         return;
     }
-    if (c.err == ERR_PROJECT_NOT_PUBLISHED) {
-        reply_error(r, c.err, NULL, "project %lld is %s; tasks can be claimed only while it is published",
-                    (long long)r->id, c.p.status);
+    if (c->err == ERR_PROJECT_NOT_PUBLISHED) {
+        reply_error(r, c->err, NULL, "project %lld is %s; tasks can be claimed only while it is published",
+                    (long long)r->id, c->p.status);
         return;
     }
-    if (c.err) {
-        reply_error(r, c.err, c.err_field, "%s", c.err_detail);
+    if (c->err) {
+        reply_error(r, c->err, c->err_field, "%s", c->err_detail);
         return;
     }
     if (rc != STORE_OK) {
         reply_store_failure(r, rc);
         return;
     }
-    if (!c.claimed) {
+    if (!c->claimed) {
         reply_empty(r, 204);
         return;
     }
-    json_t *data = json_loads(c.c.data_json, 0, NULL);
-    json_t *predictions = c.c.predictions_json ? json_loads(c.c.predictions_json, 0, NULL) : NULL;
-    json_t *schema = json_loads(c.p.schema_json, 0, NULL);
+    json_t *data = json_loads(c->c.data_json, 0, NULL);
+    json_t *predictions = c->c.predictions_json ? json_loads(c->c.predictions_json, 0, NULL) : NULL;
+    json_t *schema = json_loads(c->p.schema_json, 0, NULL);
     json_t *labels = json_incref(json_object_get(schema, "labels"));
     /* A gold task looks like any other (stage "work"); only the qualification test says what it is. */
     reply_json(r, 200,
                json_pack("{s:I, s:s, s:s, s:o, s:{s:I, s:o, s:o, s:o}, s:{s:I, s:s, s:s, s:s, s:o, s:o, s:I, s:s, s:I}}",
-                         "assignment_id", (json_int_t)c.c.assignment_id, "lease_token", token, "stage", c.stage,
+                         "assignment_id", (json_int_t)c->c.assignment_id, "lease_token", c->token, "stage", c->stage,
                          "expires_at",
-                         json_time(c.c.expires_at), "task", "id", (json_int_t)c.c.task_id, "external_id",
-                         c.c.external_id ? json_string(c.c.external_id) : json_null(), "data",
+                         json_time(c->c.expires_at), "task", "id", (json_int_t)c->c.task_id, "external_id",
+                         c->c.external_id ? json_string(c->c.external_id) : json_null(), "data",
                          data ? data : json_null(), "predictions", predictions ? predictions : json_null(),
-                         "project", "id", (json_int_t)c.p.id, "name", c.p.name, "instructions", c.p.instructions,
-                         "kind", c.p.kind, "schema", schema ? schema : json_object(), "labels",
-                         labels ? labels : json_array(), "reward_micros", (json_int_t)c.p.reward_micros,
-                         "currency", c.p.currency, "estimated_seconds", (json_int_t)c.p.estimated_seconds));
+                         "project", "id", (json_int_t)c->p.id, "name", c->p.name, "instructions", c->p.instructions,
+                         "kind", c->p.kind, "schema", schema ? schema : json_object(), "labels",
+                         labels ? labels : json_array(), "reward_micros", (json_int_t)c->p.reward_micros,
+                         "currency", c->p.currency, "estimated_seconds", (json_int_t)c->p.estimated_seconds));
+}
+
+void assignments_claim(req *r)
+{
+    struct lease_ctx *c = arena_alloc(r->a, sizeof *c);
+    *c = (struct lease_ctx){.r = r, .now = clock_now_ms()};
+    token_new("", c->token);
+    token_hash(c->token, c->hash);
+    c->lease_hash = c->hash;
+    lease_write(r, claim_tx, c, claim_reply);
 }
 
 /* Loads the assignment; 404 unless it belongs to the caller. */
@@ -212,11 +261,23 @@ static db_rc record_active_time(db *d, struct lease_ctx *c)
     return store_exec_args(d, Q_PROJECT_ACTIVE_BUMP, (struct sql_arg[]){{.i = c->as.project_id}, {.i = c->now}}, 2, NULL);
 }
 
+static tx_rc submit_loaded(db *d, struct lease_ctx *c, bool may_wait_replay);
+
 static tx_rc submit_tx(db *d, void *vctx)
 {
     struct lease_ctx *c = vctx;
+    c->err = 0; /* a batch that failed to commit runs its transactions again */
+    c->replay = false;
     tx_rc t = load_own_assignment(d, c);
     if (t != TX_COMMIT) return t;
+    return submit_loaded(d, c, true);
+}
+
+/* The submit of the loaded assignment. may_wait_replay: when the lease update finds the row submitted by a
+ * concurrent transaction that committed meanwhile (PostgreSQL, read committed), read it again once so a
+ * replay with the same key repeats the first reply instead of failing. */
+static tx_rc submit_loaded(db *d, struct lease_ctx *c, bool may_wait_replay)
+{
     if (!strcmp(c->as.state, "submitted")) {
         c->replay = c->idem_key && !strcmp(c->idem_key, c->as.idempotency_key);
         /* a replay repeats the first reply, active time included */
@@ -238,6 +299,11 @@ static tx_rc submit_tx(db *d, void *vctx)
     }
     db_rc rc = store_assignment_submit(d, &c->as, c->lease_hash, c->answer_json, c->idem_key, c->now);
     TX_CHECK(rc);
+    if (rc == DB_DONE && may_wait_replay && c->idem_key) {
+        tx_rc t = load_own_assignment(d, c);
+        if (t != TX_COMMIT) return t;
+        if (!strcmp(c->as.state, "submitted")) return submit_loaded(d, c, false);
+    }
     if (rc == DB_DONE) {
         c->err = ERR_LEASE_LOST;
         return TX_ROLLBACK;
@@ -292,14 +358,33 @@ static bool lease_token_field(req *r, json_t *body, const char *const *keys, cha
     return true;
 }
 
+static void submit_reply(struct lease_ctx *c, store_rc rc)
+{
+    req *r = c->r;
+    if (c->err) {
+        reply_lease_error(r, c);
+        return;
+    }
+    if (rc != STORE_OK) {
+        reply_store_failure(r, rc);
+        return;
+    }
+    json_t *out = json_pack("{s:I, s:I, s:s, s:o}", "assignment_id", (json_int_t)c->as.id, "task_id",
+                            (json_int_t)c->as.task_id, "status", "submitted", "submitted_at", json_time(c->as.submitted_at));
+    json_object_set_new(out, "active_ms", json_integer(c->active_ms));
+    reply_json(r, 200, out);
+}
+
 void assignments_submit(req *r)
 {
     json_t *body;
     if (req_json_body(r, &body) != RES_OK) return;
     static const char *const keys[] = {"lease_token", "answer", "idempotency_key", NULL};
-    char hash[TOKEN_HASH_HEX];
-    if (!lease_token_field(r, body, keys, hash)) return;
-    struct lease_ctx c = {.r = r, .now = clock_now_ms(), .lease_hash = hash};
+    struct lease_ctx *cp = arena_alloc(r->a, sizeof *cp);
+    *cp = (struct lease_ctx){.r = r, .now = clock_now_ms()};
+    struct lease_ctx c = {0}; /* the fields parsed here, copied into *cp */
+    if (!lease_token_field(r, body, keys, cp->hash)) return;
+    cp->lease_hash = cp->hash;
     struct verr e;
     if (!json_opt_string(body, "idempotency_key", 200, NULL, &c.idem_key, &e)) {
         reply_error(r, ERR_INVALID_FIELD, e.field, "%s", e.detail);
@@ -324,19 +409,10 @@ void assignments_submit(req *r)
         c.answer_json = arena_strdup(r->a, aj);
         free(aj);
     }
-    store_rc rc = store_run(r->db, true, submit_tx, &c);
-    if (c.err) {
-        reply_lease_error(r, &c);
-        return;
-    }
-    if (rc != STORE_OK) {
-        reply_store_failure(r, rc);
-        return;
-    }
-    json_t *out = json_pack("{s:I, s:I, s:s, s:o}", "assignment_id", (json_int_t)c.as.id, "task_id",
-                            (json_int_t)c.as.task_id, "status", "submitted", "submitted_at", json_time(c.as.submitted_at));
-    json_object_set_new(out, "active_ms", json_integer(c.active_ms));
-    reply_json(r, 200, out);
+    cp->idem_key = c.idem_key;
+    cp->answer = c.answer;
+    cp->answer_json = c.answer_json;
+    lease_write(r, submit_tx, cp, submit_reply);
 }
 
 static tx_rc release_tx(db *d, void *vctx)
@@ -435,4 +511,16 @@ void assignments_heartbeat(req *r)
     reply_json(r, 200, json_pack("{s:I, s:I, s:I, s:I, s:o}", "assignment_id", (json_int_t)c.as.id, "credited_ms",
                                  (json_int_t)c.credited_ms, "active_ms", (json_int_t)c.active_ms, "beat_interval_ms",
                                  (json_int_t)ACTIVE_BEAT_INTERVAL_MS, "expires_at", json_time(c.as.expires_at)));
+}
+
+void group_commit_report(req *r)
+{
+    struct group_commit_stats st;
+    group_commit_stats_get(&st);
+    bool grouped = db_kind_of(r->db) == DB_SQLITE && env_i64("FAIRLABEL_GROUP_COMMIT", 1, 0, 1) == 1;
+    reply_json(r, 200,
+               json_pack("{s:s, s:I, s:I, s:I, s:I, s:I}", "mode", grouped ? "sqlite_group_commit" : "store_run",
+                         "commits", (json_int_t)st.commits, "transactions", (json_int_t)st.transactions,
+                         "rolled_back", (json_int_t)st.rolled_back, "alone", (json_int_t)st.alone, "max_batch",
+                         (json_int_t)st.max_batch));
 }

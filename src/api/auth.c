@@ -74,10 +74,17 @@ res auth_identify(req *r)
     token_hash(token, hash);
     struct identify_ctx c = {.a = r->a, .hash = hash, .now = clock_now_ms()};
     c.api_key = !r->via_cookie && !strncmp(token, APIKEY_PREFIX, strlen(APIKEY_PREFIX));
-    store_rc rc = store_run(r->db, false, identify_tx, &c);
-    if (rc != STORE_OK) {
-        reply_store_failure(r, rc);
-        return RES_REPLIED;
+    /* sessions are read from a short-lived cache emptied by this process's user and session writes */
+    if (!c.api_key && store_session_cache_get(hash, c.now, r->a, &c.user, &c.csrf_hash)) {
+        c.found = true;
+    } else {
+        uint64_t epoch = store_auth_epoch();
+        store_rc rc = store_run(r->db, false, identify_tx, &c);
+        if (rc != STORE_OK) {
+            reply_store_failure(r, rc);
+            return RES_REPLIED;
+        }
+        if (c.found && !c.api_key) store_session_cache_put(hash, c.now, epoch, &c.user, c.csrf_hash);
     }
     if (!c.found) return RES_OK;
     if (c.api_key && c.now - c.last_used > APIKEY_TOUCH_MS) store_run(r->db, true, touch_key_tx, &c);
@@ -239,15 +246,11 @@ static void login_finish(void *arg);
 void auth_login(req *r)
 {
     json_t *body;
-    if (req_json_body(r, &body) != RES_OK) return;
     static const char *const keys[] = {"email", "password", NULL};
     struct verr e;
     const char *email, *password;
-    if (!json_is_object(body)) {
-        reply_error(r, ERR_INVALID_FIELD, "", "the body must be a JSON object");
-        return;
-    }
-    if (!json_only_keys(body, keys, "", &e) || !json_req_string(body, "email", 1, 254, &email, &e) ||
+    if (req_json_object(r, keys, &body) != RES_OK) return;
+    if (!json_req_string(body, "email", 1, 254, &email, &e) ||
         !json_req_string(body, "password", 1, 1024, &password, &e)) {
         reply_error(r, ERR_INVALID_FIELD, e.field, "%s", e.detail);
         return;

@@ -118,15 +118,11 @@ static tx_rc set_tx(db *d, void *vctx)
 void projects_callback_put(req *r)
 {
     json_t *body;
-    if (req_json_body(r, &body) != RES_OK) return;
     struct cb_ctx c = {.r = r, .now = clock_now_ms()};
     struct verr e;
     static const char *const keys[] = {"url", "allow_private", NULL};
-    if (!json_is_object(body)) {
-        reply_error(r, ERR_INVALID_FIELD, "", "the body must be a JSON object");
-        return;
-    }
-    if (!json_only_keys(body, keys, "", &e) || !json_opt_string(body, "url", 2000, NULL, &c.url, &e)) {
+    if (req_json_object(r, keys, &body) != RES_OK) return;
+    if (!json_opt_string(body, "url", 2000, NULL, &c.url, &e)) {
         reply_error(r, ERR_INVALID_FIELD, e.field, "%s", e.detail);
         return;
     }

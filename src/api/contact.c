@@ -111,16 +111,12 @@ static tx_rc contact_tx(db *d, void *vctx)
 void contact_create(req *r)
 {
     json_t *body;
-    if (req_json_body(r, &body) != RES_OK) return;
     struct contact_ctx *c = arena_alloc(r->a, sizeof *c);
     *c = (struct contact_ctx){.r = r, .now = clock_now_ms()};
     struct verr e;
     static const char *const keys[] = {"email", "category", "subject", "message", "language", "attachments", NULL};
-    if (!json_is_object(body)) {
-        reply_error(r, ERR_INVALID_FIELD, "", "the body must be a JSON object");
-        return;
-    }
-    if (!json_only_keys(body, keys, "", &e) || !json_opt_string(body, "email", 254, NULL, &c->email, &e) ||
+    if (req_json_object(r, keys, &body) != RES_OK) return;
+    if (!json_opt_string(body, "email", 254, NULL, &c->email, &e) ||
         !json_req_string(body, "category", 1, 16, &c->category, &e) ||
         !json_req_string(body, "subject", 1, TICKET_SUBJECT_MAX_CHARS, &c->subject, &e) ||
         !json_opt_string(body, "language", 8, "en", &c->language, &e)) {
@@ -233,16 +229,12 @@ static tx_rc verify_tx(db *d, void *vctx)
 void contact_verify(req *r)
 {
     json_t *body;
-    if (req_json_body(r, &body) != RES_OK) return;
     struct verify_ctx c = {.r = r, .now = clock_now_ms()};
     struct verr e;
     static const char *const keys[] = {"token", NULL};
     const char *token;
-    if (!json_is_object(body)) {
-        reply_error(r, ERR_INVALID_FIELD, "", "the body must be a JSON object");
-        return;
-    }
-    if (!json_only_keys(body, keys, "", &e) || !json_req_string(body, "token", 1, TOKEN_TEXT_MAX, &token, &e)) {
+    if (req_json_object(r, keys, &body) != RES_OK) return;
+    if (!json_req_string(body, "token", 1, TOKEN_TEXT_MAX, &token, &e)) {
         reply_error(r, ERR_INVALID_FIELD, e.field, "%s", e.detail);
         return;
     }
@@ -347,17 +339,8 @@ void contact_ticket_message(req *r)
     *c = (struct scoped_ctx){.r = r, .now = clock_now_ms()};
     if (scoped_ticket(r, c) != RES_OK) return;
     json_t *body;
-    if (req_json_body(r, &body) != RES_OK) return;
-    struct verr e;
     static const char *const keys[] = {"body", "attachments", NULL};
-    if (!json_is_object(body)) {
-        reply_error(r, ERR_INVALID_FIELD, "", "the body must be a JSON object");
-        return;
-    }
-    if (!json_only_keys(body, keys, "", &e)) {
-        reply_error(r, ERR_INVALID_FIELD, e.field, "%s", e.detail);
-        return;
-    }
+    if (req_json_object(r, keys, &body) != RES_OK) return;
     if (ticket_message_parse(r, body, "body", &c->msg) != RES_OK) return;
     store_rc rc = store_run(r->db, true, scoped_message_tx, c);
     if (rc != STORE_OK) {

@@ -9,6 +9,7 @@
 #include "api/jobs.h"
 #include "api/notice.h"
 #include "api/notify.h"
+#include "api/quality_flow.h"
 #include "core/validate.h"
 #include "http/reply.h"
 #include "util/clock.h"
@@ -42,6 +43,11 @@ db_rc decision_record(db *d, const struct decision_input *in, int64_t now, int64
     db_rc rc = store_row_i64(d, Q_DECISION_INSERT, ins, 11, &did, 1);
     if (rc != DB_ROW) return rc == DB_DONE ? DB_ERROR : rc;
     if (id) *id = did;
+    if (in->quality_event_id > 0) {
+        rc = store_exec_args(d, Q_DECISION_SET_QUALITY_EVENT, (struct sql_arg[]){{.i = did}, {.i = in->quality_event_id}},
+                             2, NULL);
+        if (rc != DB_OK) return rc;
+    }
     char deadline[32];
     clock_iso8601(due_appeal_deadline_ms(now), deadline, sizeof deadline);
     /* in-app and by email, in the worker's language */
@@ -74,6 +80,18 @@ db_rc decision_record_hold(db *d, arena *a, const struct project *p, const struc
     return decision_record(d, &in, now, NULL);
 }
 
+db_rc decision_record_pay_refusal(db *d, arena *a, const struct project *p, const struct assignment *as,
+                                  int64_t admin_id, int64_t hold_id, const char *note, int64_t now)
+{
+    struct decision_input in = {
+        .kind = DUE_PAY_REFUSAL, .worker_id = as->worker_id, .decided_by = admin_id, .assignment_id = as->id,
+        .hold_id = hold_id, .rule = "FW-4:hold_upheld",
+        .evidence = arena_printf(a, "The held rejection of your answer %lld in \"%s\" was upheld by a person, so its "
+                                    "reward is not paid and goes back to the requester's escrow: %s",
+                                 (long long)as->id, p->name, note ? note : "")};
+    return decision_record(d, &in, now, NULL);
+}
+
 db_rc decision_worker_restricted(db *d, int64_t worker_id, bool *restricted)
 {
     int64_t id;
@@ -90,8 +108,18 @@ db_rc decision_claim_check(db *d, int64_t worker_id, err_id *err, const char **d
         *err = ERR_ACCOUNT_RESTRICTED;
         *detail = "a restriction on your account is in force: GET /api/v1/me/decisions gives the rule, the evidence "
                   "and how to appeal; your earnings, payouts, data export and tickets stay open to you";
+        return DB_OK;
     }
-    return rc;
+    if (rc != DB_OK) return rc;
+    int64_t pending[4];
+    rc = store_row_i64(d, Q_EMAIL_REVERIFY_PENDING, (struct sql_arg[]){{.i = worker_id}}, 1, pending, 4);
+    if (rc == DB_ROW) {
+        *err = ERR_EMAIL_REVERIFY_REQUIRED;
+        *detail = "confirm your email address first: open the link we emailed you, or ask for a new one with "
+                  "POST /api/v1/me/email-verification; your earnings, payouts, tickets, appeals and data export stay "
+                  "open to you";
+    }
+    return rc == DB_ROW || rc == DB_DONE ? DB_OK : rc;
 }
 
 db_rc restriction_end(db *d, int64_t restriction_id, const char *state, int64_t now)
@@ -108,6 +136,115 @@ db_rc restriction_end(db *d, int64_t restriction_id, const char *state, int64_t 
     return store_exec_args(d, Q_DECISION_SET_STATE,
                            (struct sql_arg[]){{.i = did}, {.text = !strcmp(state, "lifted") ? "overturned" : "lapsed"}},
                            2, NULL);
+}
+
+/* ---- decisions that carry out a quality event a human approved (FW-18, FW-19, FW-25) ---- */
+
+static const char *detail_text(json_t *detail, const char *key)
+{
+    const char *v = json_string_value(json_object_get(detail, key));
+    return v ? v : "";
+}
+
+db_rc decision_apply_review_tier(db *d, arena *a, const struct project *p, int64_t worker_id, int64_t event_id,
+                                 json_t *detail, int64_t approver, int64_t now)
+{
+    int64_t q[4] = {0, 0, 1000000, 0};
+    db_rc rc = store_row_i64(d, Q_WORKER_QUALITY_GET, (struct sql_arg[]){{.i = p->id}, {.i = worker_id}}, 2, q, 4);
+    if (rc != DB_ROW && rc != DB_DONE) return rc;
+    struct sql_arg set[] = {{.i = p->id}, {.i = worker_id}, {.i = q[2]}, {.i = 1}, {.i = now}};
+    if ((rc = store_exec_args(d, Q_WORKER_QUALITY_SET, set, 5, NULL)) != DB_OK) return rc;
+    const char *fired = detail_text(detail, "fired");
+    json_int_t score = json_integer_value(json_object_get(detail, "score"));
+    struct decision_input in = {
+        .kind = DUE_REVIEW_TIER, .worker_id = worker_id, .decided_by = approver, .quality_event_id = event_id,
+        .signal = "risk_score", .rule = arena_printf(a, "risk:%s", fired),
+        .evidence = arena_printf(a, "Your account's risk score reached %lld (rules that fired: %s; GET "
+                                    "/api/v1/me/risk shows what each read). A person reviewed it and put you in the "
+                                    "reviewed tier of \"%s\": every answer you submit there is reviewed before it is "
+                                    "approved. You keep your work, your pay and your earnings.",
+                                 (long long)score, fired, p->name)};
+    return decision_record(d, &in, now, NULL);
+}
+
+db_rc decision_apply_requalification(db *d, arena *a, const struct project *p, int64_t worker_id, int64_t event_id,
+                                     const char *rule_id, json_t *detail, int64_t approver, int64_t now)
+{
+    struct qualification prev;
+    db_rc rc = store_qualification_get(d, a, p->id, worker_id, &prev);
+    if (rc != DB_ROW && rc != DB_DONE) return rc;
+    bool had = rc == DB_ROW;
+    int64_t attempt = had ? prev.attempt + 1 : 1;
+    if ((rc = store_qualification_start(d, p->id, worker_id, attempt, now)) != DB_OK) return rc;
+    if (!had || strcmp(prev.state, "passed")) return DB_OK; /* nothing passed was taken away */
+    json_t *holder;
+    struct quality_config cfg;
+    quality_load(p, &holder, &cfg);
+    bool blocks = cfg.qualification;
+    json_decref(holder);
+    int64_t tasks[1] = {0};
+    if (blocks) {
+        rc = store_row_i64(d, Q_QUALIFICATION_TASKS, (struct sql_arg[]){{.i = p->id}}, 1, tasks, 1);
+        if (rc != DB_ROW && rc != DB_DONE) return rc;
+    }
+    if (!blocks || tasks[0] <= 0) return DB_OK; /* a test without tasks blocks nobody: nothing is removed */
+    bool risk = !strcmp(rule_id, "risk_score");
+    const char *why =
+        risk ? arena_printf(a, "your account's risk score reached %lld (rules that fired: %s; GET /api/v1/me/risk "
+                               "shows what each read)",
+                            (long long)json_integer_value(json_object_get(detail, "score")), detail_text(detail, "fired"))
+             : arena_printf(a, "the project's quality rule %s fired (it read %s: %s against a threshold of %s)", rule_id,
+                            detail_text(detail, "reads"),
+                            json_is_number(json_object_get(detail, "value"))
+                                ? arena_printf(a, "%.2f", json_number_value(json_object_get(detail, "value")))
+                                : "-",
+                            json_is_number(json_object_get(detail, "threshold"))
+                                ? arena_printf(a, "%.2f", json_number_value(json_object_get(detail, "threshold")))
+                                : "-");
+    struct decision_input in = {
+        .kind = DUE_QUALIFICATION_REMOVAL, .worker_id = worker_id, .decided_by = approver, .quality_event_id = event_id,
+        .signal = rule_id, .rule = arena_printf(a, "%s%s", risk ? "risk:" : "quality_rule:", risk ? detail_text(detail, "fired") : rule_id),
+        .evidence = arena_printf(a, "You passed the qualification test of \"%s\" (attempt %lld). Because %s, a person "
+                                    "decided that you take it again: until you pass attempt %lld you get its test "
+                                    "tasks (paid, FW-8) instead of normal work there.",
+                                 p->name, (long long)prev.attempt, why, (long long)attempt)};
+    int64_t did;
+    if ((rc = decision_record(d, &in, now, &did)) != DB_OK) return rc;
+    struct sql_arg keep[] = {{.i = did},
+                             {.i = p->id},
+                             {.i = worker_id},
+                             {.i = prev.attempt},
+                             {.text = prev.state},
+                             {.i = prev.score_ppm, .null = prev.score_ppm < 0},
+                             {.i = prev.started_at},
+                             {.i = prev.decided_at, .null = prev.decided_at <= 0},
+                             {.i = attempt}};
+    return store_exec_args(d, Q_QUALIFICATION_REMOVAL_ADD, keep, 9, NULL);
+}
+
+db_rc decision_overturn_effect(db *d, arena *a, int64_t decision_id, const char *kind, int64_t actor_id,
+                               const char *note, int64_t now)
+{
+    bool tier = !strcmp(kind, "review_tier"), qual = !strcmp(kind, "qualification_removal");
+    if (!tier && !qual) return DB_OK;
+    int64_t ev[3];
+    db_rc rc = store_row_i64(d, Q_DECISION_QUALITY_EVENT, (struct sql_arg[]){{.i = decision_id}}, 1, ev, 3);
+    if (rc != DB_ROW && rc != DB_DONE) return rc;
+    bool has_event = rc == DB_ROW;
+    if (has_event) {
+        struct sql_arg undo[] = {{.i = ev[0]}, {.i = actor_id, .null = actor_id <= 0}, {.i = now},
+                                 {.text = arena_printf(a, "Overturned on appeal: %s", note)}};
+        if ((rc = store_exec_args(d, Q_QUALITY_EVENT_UNDO, undo, 4, NULL)) != DB_OK) return rc;
+    }
+    if (tier) {
+        if (!has_event) return DB_ERROR; /* a review_tier decision always names its event */
+        int64_t q[4] = {0, 0, 1000000, 0};
+        rc = store_row_i64(d, Q_WORKER_QUALITY_GET, (struct sql_arg[]){{.i = ev[1]}, {.i = ev[2]}}, 2, q, 4);
+        if (rc != DB_ROW && rc != DB_DONE) return rc;
+        struct sql_arg set[] = {{.i = ev[1]}, {.i = ev[2]}, {.i = q[2]}, {.i = 0}, {.i = now}};
+        return store_exec_args(d, Q_WORKER_QUALITY_SET, set, 5, NULL);
+    }
+    return store_exec_args(d, Q_QUALIFICATION_RESTORE, (struct sql_arg[]){{.i = decision_id}}, 1, NULL);
 }
 
 /* ---- routes ---- */
@@ -180,16 +317,12 @@ static void reply_restr(req *r, struct restr_ctx *c, store_rc rc, int status)
  * a human approves it (POST /api/v1/restrictions/{id}/approve). */
 void users_restrictions_create(req *r)
 {
+    static const char *const keys[] = {"kind", "rule", "evidence", "emergency", NULL};
     json_t *body;
-    if (req_json_body(r, &body) != RES_OK) return;
+    if (req_json_object(r, keys, &body) != RES_OK) return;
     struct restr_ctx c = {.r = r, .now = clock_now_ms()};
     struct verr e;
-    static const char *const keys[] = {"kind", "rule", "evidence", "emergency", NULL};
-    if (!json_is_object(body)) {
-        reply_error(r, ERR_INVALID_FIELD, "", "the body must be a JSON object");
-        return;
-    }
-    if (!json_only_keys(body, keys, "", &e) || !json_req_string(body, "kind", 1, 32, &c.kind, &e) ||
+    if (!json_req_string(body, "kind", 1, 32, &c.kind, &e) ||
         !json_req_string(body, "rule", 1, 200, &c.rule, &e) ||
         !json_req_string(body, "evidence", 1, 2000, &c.evidence, &e)) {
         reply_error(r, ERR_INVALID_FIELD, e.field, "%s", e.detail);
@@ -444,8 +577,7 @@ void decisions_list(req *r)
     const char *k = req_query(r, "kind");
     enum due_decision_kind kind;
     if (k && !due_decision_kind_parse(k, &kind)) {
-        reply_error(r, ERR_BAD_QUERY, "kind",
-                    "?kind must be rejection, hold, deactivation, qualification_removal or pay_refusal");
+        reply_error(r, ERR_BAD_QUERY, "kind", "?kind must be " DUE_DECISION_KINDS);
         return;
     }
     if (k) c.kind = k;

@@ -221,6 +221,10 @@ static db_rc hold_decide(db *d, struct hold_decision *x, bool *decided)
         rc = pay_on_decision(d, x->pay, &x->p, &x->as, !x->uphold, x->actor_id, x->now);
         if (rc != DB_OK) return rc == DB_DONE ? DB_ERROR : rc;
         x->pay_state = x->uphold ? "rejected" : "approved";
+        if (x->uphold && x->actor_id) { /* a person refused the held reward: appealable (FW-18) */
+            rc = decision_record_pay_refusal(d, x->a, &x->p, &x->as, x->actor_id, x->hold_id, x->note, x->now);
+            if (rc != DB_OK) return rc;
+        }
     }
     const char *event = x->uphold ? "rejection_hold.upheld"
                         : x->actor_id ? "rejection_hold.overturned"

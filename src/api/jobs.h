@@ -39,5 +39,8 @@ int job_restriction_lapse(db *d, const struct server_config *cfg, int64_t now);
 int job_appeals_overdue(db *d, const struct server_config *cfg, int64_t now);
 /* every worker's risk score, a pass at most once a minute, 50 workers a call (FW-25); api/risk.c */
 int job_risk_scores(db *d, const struct server_config *cfg, int64_t now);
+/* wage-table changes whose comment period ended apply, in order, each in its own transaction (FW-23);
+ * api/wage_changes.c */
+int job_wage_changes(db *d, const struct server_config *cfg, int64_t now);
 
 #endif

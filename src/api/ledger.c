@@ -79,15 +79,11 @@ static tx_rc deposit_tx(db *d, void *vctx)
 void escrow_deposit(req *r)
 {
     json_t *body;
-    if (req_json_body(r, &body) != RES_OK) return;
     struct money_ctx c = {.r = r, .now = clock_now_ms()};
     struct verr e;
     static const char *const keys[] = {"requester_id", "amount_micros", "currency", "reference", "memo", NULL};
-    if (!json_is_object(body)) {
-        reply_error(r, ERR_INVALID_FIELD, "", "the body must be a JSON object");
-        return;
-    }
-    if (!json_only_keys(body, keys, "", &e) || !json_req_int(body, "requester_id", 1, INT64_MAX, &c.requester_id, &e) ||
+    if (req_json_object(r, keys, &body) != RES_OK) return;
+    if (!json_req_int(body, "requester_id", 1, INT64_MAX, &c.requester_id, &e) ||
         !json_req_int(body, "amount_micros", 1, 1000000000000000LL, &c.amount, &e) ||
         !json_req_string(body, "currency", 3, 3, &c.currency, &e) ||
         !json_req_string(body, "reference", 1, 200, &c.reference, &e) ||
@@ -179,14 +175,12 @@ void test_clock_advance(req *r)
         return;
     }
     json_t *body;
-    if (req_json_body(r, &body) != RES_OK) return;
     struct verr e;
     int64_t ms;
     static const char *const keys[] = {"advance_ms", NULL};
-    if (!json_is_object(body) || !json_only_keys(body, keys, "", &e) ||
-        !json_req_int(body, "advance_ms", 0, 400LL * 86400000, &ms, &e)) {
-        reply_error(r, ERR_INVALID_FIELD, json_is_object(body) ? e.field : "", "%s",
-                    json_is_object(body) ? e.detail : "the body must be a JSON object");
+    if (req_json_object(r, keys, &body) != RES_OK) return;
+    if (!json_req_int(body, "advance_ms", 0, 400LL * 86400000, &ms, &e)) {
+        reply_error(r, ERR_INVALID_FIELD, e.field, "%s", e.detail);
         return;
     }
     int64_t offset = clock_advance_ms(ms);
@@ -249,15 +243,11 @@ static tx_rc bonus_tx(db *d, void *vctx)
 void projects_bonus(req *r)
 {
     json_t *body;
-    if (req_json_body(r, &body) != RES_OK) return;
     struct bonus_ctx c = {.r = r, .now = clock_now_ms()};
     struct verr e;
     static const char *const keys[] = {"worker_id", "amount_micros", "message", "reference", NULL};
-    if (!json_is_object(body)) {
-        reply_error(r, ERR_INVALID_FIELD, "", "the body must be a JSON object");
-        return;
-    }
-    if (!json_only_keys(body, keys, "", &e) || !json_req_int(body, "worker_id", 1, INT64_MAX, &c.worker_id, &e) ||
+    if (req_json_object(r, keys, &body) != RES_OK) return;
+    if (!json_req_int(body, "worker_id", 1, INT64_MAX, &c.worker_id, &e) ||
         !json_req_int(body, "amount_micros", 1, 1000000000000LL, &c.amount, &e) ||
         !json_req_string(body, "message", 1, 500, &c.message, &e) ||
         !json_req_string(body, "reference", 1, 200, &c.reference, &e)) {

@@ -127,17 +127,8 @@ static tx_rc language_set_tx(db *d, void *vctx)
 void me_language_put(req *r)
 {
     json_t *body;
-    if (req_json_body(r, &body) != RES_OK) return;
     static const char *const keys[] = {"language", NULL};
-    struct verr e;
-    if (!json_is_object(body)) {
-        reply_error(r, ERR_INVALID_FIELD, "", "the body must be {\"language\": \"en\" or \"fr\"}");
-        return;
-    }
-    if (!json_only_keys(body, keys, "", &e)) {
-        reply_error(r, ERR_INVALID_FIELD, e.field, "%s", e.detail);
-        return;
-    }
+    if (req_json_object(r, keys, &body) != RES_OK) return;
     const char *lang = json_string_value(json_object_get(body, "language"));
     if (!i18n_language_ok(lang)) {
         reply_error(r, ERR_INVALID_FIELD, "/language", "/language must be \"en\" or \"fr\"");

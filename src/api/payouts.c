@@ -246,18 +246,14 @@ static tx_rc method_put_tx(db *d, void *vctx)
 /* {rail, holder_name, iban | account_number + bank_code, bank_code?} or {rail, holder_name, phone, provider}. */
 void me_payout_method_put(req *r)
 {
-    json_t *body;
-    if (req_json_body(r, &body) != RES_OK) return;
-    if (!json_is_object(body)) {
-        reply_error(r, ERR_INVALID_FIELD, "", "the body must be a JSON object");
-        return;
-    }
-    struct method_ctx c = {.r = r, .now = clock_now_ms(), .bank_code = "", .provider = ""};
-    struct verr e;
     static const char *const keys[] = {"rail", "holder_name", "iban", "account_number", "bank_code", "phone",
                                        "provider", NULL};
+    json_t *body;
+    if (req_json_object(r, keys, &body) != RES_OK) return;
+    struct method_ctx c = {.r = r, .now = clock_now_ms(), .bank_code = "", .provider = ""};
+    struct verr e;
     const char *iban = NULL, *number = NULL, *bank = NULL, *phone = NULL, *provider = NULL;
-    if (!json_only_keys(body, keys, "", &e) || !json_req_string(body, "rail", 1, 40, &c.rail, &e) ||
+    if (!json_req_string(body, "rail", 1, 40, &c.rail, &e) ||
         !json_req_string(body, "holder_name", 1, 70, &c.holder, &e) ||
         !json_opt_string(body, "iban", 60, NULL, &iban, &e) ||
         !json_opt_string(body, "account_number", 60, NULL, &number, &e) ||
@@ -361,18 +357,9 @@ static tx_rc schedule_tx(db *d, void *vctx)
 /* {weekly: bool} */
 void me_payout_schedule_put(req *r)
 {
-    json_t *body;
-    if (req_json_body(r, &body) != RES_OK) return;
     static const char *const keys[] = {"weekly", NULL};
-    struct verr e;
-    if (!json_is_object(body)) {
-        reply_error(r, ERR_INVALID_FIELD, "", "the body must be {\"weekly\": true or false}");
-        return;
-    }
-    if (!json_only_keys(body, keys, "", &e)) {
-        reply_error(r, ERR_INVALID_FIELD, e.field, "%s", e.detail);
-        return;
-    }
+    json_t *body;
+    if (req_json_object(r, keys, &body) != RES_OK) return;
     if (!json_is_boolean(json_object_get(body, "weekly"))) {
         reply_error(r, ERR_INVALID_FIELD, "/weekly", "/weekly must be true or false");
         return;
@@ -485,18 +472,13 @@ tx_rc payout_request_in_tx(db *d, int64_t worker_id, const char *currency, int64
 /* {amount_micros, currency, idempotency_key?} with the key in the body or the Idempotency-Key header. */
 void me_payouts_create(req *r)
 {
+    static const char *const keys[] = {"amount_micros", "currency", "idempotency_key", NULL};
     json_t *body;
-    if (req_json_body(r, &body) != RES_OK) return;
-    if (!json_is_object(body)) {
-        reply_error(r, ERR_INVALID_FIELD, "", "the body must be a JSON object");
-        return;
-    }
+    if (req_json_object(r, keys, &body) != RES_OK) return;
     struct request_ctx c = {.worker_id = r->user.id, .actor_id = r->user.id, .now = clock_now_ms(), .origin = "request"};
     struct verr e;
-    static const char *const keys[] = {"amount_micros", "currency", "idempotency_key", NULL};
     const char *key = NULL;
-    if (!json_only_keys(body, keys, "", &e) ||
-        !json_req_int(body, "amount_micros", 1, 1000000000000000LL, &c.amount, &e) ||
+    if (!json_req_int(body, "amount_micros", 1, 1000000000000000LL, &c.amount, &e) ||
         !json_req_string(body, "currency", 3, 3, &c.currency, &e) ||
         !json_opt_string(body, "idempotency_key", 200, NULL, &key, &e)) {
         reply_error(r, ERR_INVALID_FIELD, e.field, "%s", e.detail);
@@ -681,16 +663,14 @@ static tx_rc settle_tx(db *d, void *vctx)
 
 static void settle_one(req *r, bool confirm)
 {
-    json_t *body;
-    if (req_json_body(r, &body) != RES_OK) return;
     const char *name = confirm ? "reference" : "reason";
     static const char *const ckeys[] = {"reference", NULL}, *const fkeys[] = {"reason", NULL};
+    json_t *body;
+    if (req_json_object(r, confirm ? ckeys : fkeys, &body) != RES_OK) return;
     struct verr e;
     struct settle_ctx c = {.r = r, .now = clock_now_ms(), .confirm = confirm};
-    if (!json_is_object(body) || !json_only_keys(body, confirm ? ckeys : fkeys, "", &e) ||
-        !json_req_string(body, name, 1, PAYOUT_TEXT_MAX - 1, &c.text, &e)) {
-        reply_error(r, ERR_INVALID_FIELD, json_is_object(body) ? e.field : "", "%s",
-                    json_is_object(body) ? e.detail : "the body must be a JSON object");
+    if (!json_req_string(body, name, 1, PAYOUT_TEXT_MAX - 1, &c.text, &e)) {
+        reply_error(r, ERR_INVALID_FIELD, e.field, "%s", e.detail);
         return;
     }
     for (const unsigned char *p = (const unsigned char *)c.text; *p; p++)
@@ -863,15 +843,13 @@ static json_t *batch_read(req *r, int64_t id)
 /* {rail, currency} */
 void payout_batches_create(req *r)
 {
-    json_t *body;
-    if (req_json_body(r, &body) != RES_OK) return;
     static const char *const keys[] = {"rail", "currency", NULL};
+    json_t *body;
+    if (req_json_object(r, keys, &body) != RES_OK) return;
     struct verr e;
     const char *rail, *currency;
-    if (!json_is_object(body) || !json_only_keys(body, keys, "", &e) || !json_req_string(body, "rail", 1, 40, &rail, &e) ||
-        !json_req_string(body, "currency", 3, 3, &currency, &e)) {
-        reply_error(r, ERR_INVALID_FIELD, json_is_object(body) ? e.field : "", "%s",
-                    json_is_object(body) ? e.detail : "the body must be a JSON object");
+    if (!json_req_string(body, "rail", 1, 40, &rail, &e) || !json_req_string(body, "currency", 3, 3, &currency, &e)) {
+        reply_error(r, ERR_INVALID_FIELD, e.field, "%s", e.detail);
         return;
     }
     struct payout_batch_result res;

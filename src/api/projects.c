@@ -70,6 +70,7 @@ struct project_ctx {
     const char *new_status;
     err_id err;
     int64_t leases_active, now;
+    int64_t outcomes[2]; /* answers approved, rejected: counters kept by triggers (migration 0021) */
     int64_t required, available; /* ERR_ESCROW_SHORT */
 };
 
@@ -216,6 +217,10 @@ static tx_rc get_tx(db *d, void *vctx)
         return TX_ROLLBACK;
     }
     if (c->new_status) TX_CHECK(store_project_leases_active(d, c->p.id, c->now, &c->leases_active));
+    if (c->r->role & (ROLE_REQUESTER | ROLE_ADMIN)) {
+        db_rc orc = store_row_i64(d, Q_PROJECT_OUTCOMES, (struct sql_arg[]){{.i = c->p.id}}, 1, c->outcomes, 2);
+        TX_CHECK(orc == DB_ROW ? DB_OK : orc);
+    }
     return TX_COMMIT;
 }
 
@@ -253,6 +258,10 @@ void projects_get(req *r)
     struct project_ctx c = {.r = r, .access = ACCESS_READ};
     if (!run_project_tx(r, false, get_tx, &c)) return;
     json_t *out = project_json(&c.p);
+    if (r->role & (ROLE_REQUESTER | ROLE_ADMIN)) {
+        json_object_set_new(out, "answers_approved", json_integer(c.outcomes[0]));
+        json_object_set_new(out, "answers_rejected", json_integer(c.outcomes[1]));
+    }
     mark_offers(r, &c.p, 1, &out);
     task_card_attach(r, out); /* FW-7, workers only */
     reply_json(r, 200, out);
@@ -369,14 +378,12 @@ static tx_rc reviewer_add_tx(db *d, void *vctx)
 void projects_reviewer_add(req *r)
 {
     json_t *body;
-    if (req_json_body(r, &body) != RES_OK) return;
     static const char *const keys[] = {"user_id", NULL};
     struct verr e;
     struct reviewers_ctx c = {.r = r, .now = clock_now_ms()};
-    if (!json_is_object(body) || !json_only_keys(body, keys, "", &e) ||
-        !json_req_int(body, "user_id", 1, INT64_MAX, &c.user_id, &e)) {
-        reply_error(r, ERR_INVALID_FIELD, json_is_object(body) ? e.field : "", "%s",
-                    json_is_object(body) ? e.detail : "the body must be a JSON object");
+    if (req_json_object(r, keys, &body) != RES_OK) return;
+    if (!json_req_int(body, "user_id", 1, INT64_MAX, &c.user_id, &e)) {
+        reply_error(r, ERR_INVALID_FIELD, e.field, "%s", e.detail);
         return;
     }
     store_rc rc = store_run(r->db, true, reviewer_add_tx, &c);

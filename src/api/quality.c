@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "api/decisions.h"
+#include "api/email_verify.h"
 #include "api/project_access.h"
 #include "api/quality_flow.h"
 #include "core/consensus.h"
@@ -322,16 +324,12 @@ static tx_rc skill_tx(db *d, void *vctx)
 
 void users_skill_set(req *r)
 {
+    static const char *const keys[] = {"skill", "value", NULL};
     json_t *body;
-    if (req_json_body(r, &body) != RES_OK) return;
+    if (req_json_object(r, keys, &body) != RES_OK) return;
     struct quality_ctx c = {.r = r, .now = clock_now_ms()};
     struct verr e;
-    static const char *const keys[] = {"skill", "value", NULL};
-    if (!json_is_object(body)) {
-        reply_error(r, ERR_INVALID_FIELD, "", "the body must be a JSON object");
-        return;
-    }
-    if (!json_only_keys(body, keys, "", &e) || !json_req_string(body, "skill", 1, 64, &c.skill, &e) ||
+    if (!json_req_string(body, "skill", 1, 64, &c.skill, &e) ||
         !json_req_int(body, "value", 0, 100, &c.value, &e)) {
         reply_error(r, ERR_INVALID_FIELD, e.field, "%s", e.detail);
         return;
@@ -377,11 +375,11 @@ void projects_quality_events(req *r)
 struct decide_ctx {
     req *r;
     int64_t now;
-    const char *decision, *note;
+    const char *decision, *note, *step;
     struct project p;
     json_t *event;
     err_id err;
-    const char *detail;
+    const char *field, *detail;
 };
 
 static tx_rc decide_event_tx(db *d, void *vctx)
@@ -390,6 +388,8 @@ static tx_rc decide_event_tx(db *d, void *vctx)
     req *r = c->r;
     static const char *const cols[] = {QUALITY_EVENT_JSON_COLS};
     json_t *rows;
+    json_decref(c->event); /* a retried transaction starts over */
+    c->event = NULL;
     TX_CHECK(store_rows_json(d, Q_QUALITY_EVENT_GET, (struct sql_arg[]){{.i = r->id}}, 1, cols, &rows));
     json_t *ev = json_array_get(rows, 0);
     db_rc rc = DB_DONE;
@@ -408,8 +408,32 @@ static tx_rc decide_event_tx(db *d, void *vctx)
     c->event = json_incref(ev);
     json_decref(rows);
     int64_t worker = json_integer_value(json_object_get(c->event, "worker_id"));
-    const char *action = json_string_value(json_object_get(c->event, "action"));
+    const char *action = arena_strdup(r->a, json_string_value(json_object_get(c->event, "action")));
+    const char *rule_id = arena_strdup(r->a, json_string_value(json_object_get(c->event, "rule_id")));
+    json_t *detail = json_object_get(c->event, "detail");
     bool approve = !strcmp(c->decision, "approve");
+    bool requal = !strcmp(action, "require_requalification");
+    /* a risk score's lower tier is only proposed (in_effect false): a human approving it puts it in effect */
+    bool tier_proposal = !strcmp(action, "lower_tier") && json_is_false(json_object_get(detail, "in_effect"));
+    bool email = c->step && !strcmp(c->step, "email");
+    if (c->step && (!requal || !approve)) {
+        c->err = ERR_INVALID_FIELD;
+        c->field = "/step";
+        c->detail = "/step is chosen only when approving a proposed step-up (action require_requalification)";
+        return TX_ROLLBACK;
+    }
+    if (email && strcmp(rule_id, "risk_score")) {
+        c->err = ERR_INVALID_FIELD;
+        c->field = "/step";
+        c->detail = "email re-verification is a step-up of the account's risk score (rule_id risk_score) only";
+        return TX_ROLLBACK;
+    }
+    if (email && !(r->role & ROLE_ADMIN)) { /* it holds back the account's work in every project */
+        c->err = ERR_ROLE_FORBIDDEN;
+        c->field = "/step";
+        c->detail = "only an admin may ask a worker to confirm their email address";
+        return TX_ROLLBACK;
+    }
     struct sql_arg u[] = {{.i = r->id}, {.text = approve ? "approved" : "dismissed"}, {.i = r->user.id}, {.i = c->now},
                           {.text = c->note, .null = !c->note}};
     int64_t changed = 0;
@@ -419,12 +443,13 @@ static tx_rc decide_event_tx(db *d, void *vctx)
         c->detail = arena_printf(r->a, "quality event %lld was already decided", (long long)r->id);
         return TX_ROLLBACK;
     }
-    if (approve && !strcmp(action, "require_requalification")) {
-        struct qualification q;
-        rc = store_qualification_get(d, r->a, c->p.id, worker, &q);
-        TX_CHECK(rc);
-        TX_CHECK(store_qualification_start(d, c->p.id, worker, rc == DB_ROW ? q.attempt + 1 : 1, c->now));
-    } else if (!approve && (!strcmp(action, "lower_weight") || !strcmp(action, "lower_tier"))) {
+    if (approve && requal && email) {
+        TX_CHECK(email_reverify_start(d, r, worker, r->id, r->user.id, c->now));
+    } else if (approve && requal) {
+        TX_CHECK(decision_apply_requalification(d, r->a, &c->p, worker, r->id, rule_id, detail, r->user.id, c->now));
+    } else if (approve && tier_proposal) {
+        TX_CHECK(decision_apply_review_tier(d, r->a, &c->p, worker, r->id, detail, r->user.id, c->now));
+    } else if (!approve && !tier_proposal && (!strcmp(action, "lower_weight") || !strcmp(action, "lower_tier"))) {
         int64_t wq[4] = {0, 0, 1000000, 0};
         rc = store_row_i64(d, Q_WORKER_QUALITY_GET, (struct sql_arg[]){{.i = c->p.id}, {.i = worker}}, 2, wq, 4);
         TX_CHECK(rc);
@@ -433,33 +458,36 @@ static tx_rc decide_event_tx(db *d, void *vctx)
         struct sql_arg s[] = {{.i = c->p.id}, {.i = worker}, {.i = weight}, {.i = tier}, {.i = c->now}};
         TX_CHECK(store_exec_args(d, Q_WORKER_QUALITY_SET, s, 5, NULL));
     }
-    char *detail = arena_printf(r->a, "{\"event_id\":%lld,\"project_id\":%lld,\"worker_id\":%lld,\"action\":\"%s\","
-                                      "\"decision\":\"%s\"}",
-                                (long long)r->id, (long long)c->p.id, (long long)worker, action, c->decision);
+    const char *step = requal && approve ? (email ? "email" : "requalification") : NULL;
+    char *audit = arena_printf(r->a, "{\"event_id\":%lld,\"project_id\":%lld,\"worker_id\":%lld,\"action\":\"%s\","
+                                     "\"decision\":\"%s\"%s%s%s}",
+                               (long long)r->id, (long long)c->p.id, (long long)worker, action, c->decision,
+                               step ? ",\"step\":\"" : "", step ? step : "", step ? "\"" : "");
     TX_CHECK(store_audit_append(d, c->now, r->user.id, approve ? "quality.approve" : "quality.dismiss", c->p.name,
-                                detail));
+                                audit));
     json_object_set_new(c->event, "state", json_string(approve ? "approved" : "dismissed"));
     json_object_set_new(c->event, "resolved_by", json_integer((json_int_t)r->user.id));
     json_object_set_new(c->event, "resolved_at", json_time(c->now));
     json_object_set_new(c->event, "resolution_note", c->note ? json_string(c->note) : json_null());
+    if (step) json_object_set_new(c->event, "step", json_string(step));
     return TX_COMMIT;
 }
 
-/* {decision: approve | dismiss, note?}: approving a proposed re-qualification starts it; dismissing
- * undoes a lowered weight or tier. The deciding human is recorded in the audit log. */
+/* {decision: approve | dismiss, note?, step?: requalification | email}: approving a proposed step-up starts a
+ * re-qualification (recorded as a qualification_removal decision when it takes a passed test away) or, for the
+ * risk score and by an admin, an email re-verification; approving a risk score's lower-tier proposal puts it in
+ * effect as a review_tier decision; dismissing undoes a lowered weight or a lower tier a project rule set. The
+ * deciding human is recorded in the audit log and in any decision (FW-18, FW-19). */
 void quality_events_decide(req *r)
 {
+    static const char *const keys[] = {"decision", "note", "step", NULL};
     json_t *body;
-    if (req_json_body(r, &body) != RES_OK) return;
+    if (req_json_object(r, keys, &body) != RES_OK) return;
     struct decide_ctx c = {.r = r, .now = clock_now_ms()};
     struct verr e;
-    static const char *const keys[] = {"decision", "note", NULL};
-    if (!json_is_object(body)) {
-        reply_error(r, ERR_INVALID_FIELD, "", "the body must be a JSON object");
-        return;
-    }
-    if (!json_only_keys(body, keys, "", &e) || !json_req_string(body, "decision", 1, 16, &c.decision, &e) ||
-        !json_opt_string(body, "note", 2000, NULL, &c.note, &e)) {
+    if (!json_req_string(body, "decision", 1, 16, &c.decision, &e) ||
+        !json_opt_string(body, "note", 2000, NULL, &c.note, &e) ||
+        !json_opt_string(body, "step", 32, NULL, &c.step, &e)) {
         reply_error(r, ERR_INVALID_FIELD, e.field, "%s", e.detail);
         return;
     }
@@ -467,10 +495,14 @@ void quality_events_decide(req *r)
         reply_error(r, ERR_INVALID_FIELD, "/decision", "/decision must be approve or dismiss");
         return;
     }
+    if (c.step && strcmp(c.step, "requalification") && strcmp(c.step, "email")) {
+        reply_error(r, ERR_INVALID_FIELD, "/step", "/step must be requalification or email");
+        return;
+    }
     store_rc rc = store_run(r->db, true, decide_event_tx, &c);
     if (c.err || rc != STORE_OK) {
         json_decref(c.event);
-        if (c.err) reply_error(r, c.err, NULL, "%s", c.detail);
+        if (c.err) reply_error(r, c.err, c.field, "%s", c.detail);
         else reply_store_failure(r, rc);
         return;
     }
@@ -502,15 +534,13 @@ static tx_rc retake_tx(db *d, void *vctx)
 
 void projects_qualification_retake(req *r)
 {
+    static const char *const keys[] = {"worker_id", NULL};
     json_t *body;
-    if (req_json_body(r, &body) != RES_OK) return;
+    if (req_json_object(r, keys, &body) != RES_OK) return;
     struct quality_ctx c = {.r = r, .now = clock_now_ms()};
     struct verr e;
-    static const char *const keys[] = {"worker_id", NULL};
-    if (!json_is_object(body) || !json_only_keys(body, keys, "", &e) ||
-        !json_req_int(body, "worker_id", 1, INT64_MAX, &c.user_id, &e)) {
-        reply_error(r, ERR_INVALID_FIELD, json_is_object(body) ? e.field : "", "%s",
-                    json_is_object(body) ? e.detail : "the body must be a JSON object");
+    if (!json_req_int(body, "worker_id", 1, INT64_MAX, &c.user_id, &e)) {
+        reply_error(r, ERR_INVALID_FIELD, e.field, "%s", e.detail);
         return;
     }
     store_rc rc = store_run(r->db, true, retake_tx, &c);

@@ -439,17 +439,13 @@ static tx_rc propose_tx(db *d, void *vctx)
 void region_changes_create(req *r)
 {
     json_t *body;
-    if (req_json_body(r, &body) != RES_OK) return;
-    if (!json_is_object(body)) {
-        reply_error(r, ERR_INVALID_FIELD, "", "the body must be a JSON object");
-        return;
-    }
     static const char *const keys[] = {"country", "to", "reason", "explanation", "legal_basis", "legal_reference",
                                        "effective_at", "emergency", "emergency_reason", NULL};
+    if (req_json_object(r, keys, &body) != RES_OK) return;
     struct verr e;
     const char *country, *to, *basis, *eff;
     struct propose_ctx c = {.r = r, .now = clock_now_ms()};
-    if (!json_only_keys(body, keys, "", &e) || !json_opt_string(body, "country", 2, NULL, &country, &e) ||
+    if (!json_opt_string(body, "country", 2, NULL, &country, &e) ||
         !json_opt_string(body, "to", 32, NULL, &to, &e) ||
         !json_opt_string(body, "reason", 2000, NULL, &c.ch.reason, &e) ||
         !json_opt_string(body, "explanation", 2000, NULL, &c.explanation, &e) ||
@@ -651,14 +647,10 @@ static void decide(req *r, bool approve)
     struct decide_ctx c = {.r = r, .now = clock_now_ms(), .id = r->id, .approve = approve};
     if (r->body_len || !approve) {
         json_t *body;
-        if (req_json_body(r, &body) != RES_OK) return;
         static const char *const keys[] = {"note", NULL};
         struct verr e;
-        if (!json_is_object(body)) {
-            reply_error(r, ERR_INVALID_FIELD, "", "the body must be a JSON object");
-            return;
-        }
-        if (!json_only_keys(body, keys, "", &e) || !json_opt_string(body, "note", 2000, NULL, &c.note, &e)) {
+        if (req_json_object(r, keys, &body) != RES_OK) return;
+        if (!json_opt_string(body, "note", 2000, NULL, &c.note, &e)) {
             reply_error(r, ERR_INVALID_FIELD, e.field, "%s", e.detail);
             return;
         }

@@ -224,15 +224,11 @@ static tx_rc decide(db *d, struct review_ctx *c, const struct quality_config *cf
 void review_decide(req *r)
 {
     json_t *body;
-    if (req_json_body(r, &body) != RES_OK) return;
     struct review_ctx c = {.r = r, .now = clock_now_ms()};
     struct verr e;
     static const char *const keys[] = {"decision", "reason_code", "note", "answer", NULL};
-    if (!json_is_object(body)) {
-        reply_error(r, ERR_INVALID_FIELD, "", "the body must be a JSON object");
-        return;
-    }
-    if (!json_only_keys(body, keys, "", &e) || !json_req_string(body, "decision", 1, 16, &c.decision, &e) ||
+    if (req_json_object(r, keys, &body) != RES_OK) return;
+    if (!json_req_string(body, "decision", 1, 16, &c.decision, &e) ||
         !json_opt_string(body, "reason_code", 64, NULL, &c.reason_code, &e) ||
         !json_opt_string(body, "note", 2000, NULL, &c.note, &e)) {
         reply_error(r, ERR_INVALID_FIELD, e.field, "%s", e.detail);

@@ -1,5 +1,5 @@
 /* The per-account risk score (FW-25): signals recorded at sign-in, a periodic evaluation that only proposes a
- * step-up or lowers the task tier, and the routes that show the rules and the scores. */
+ * step-up or a lower tier for a human to decide, and the routes that show the rules and the scores. */
 #include "api/risk.h"
 
 #include <sodium.h>
@@ -123,7 +123,8 @@ static db_rc gather(db *d, int64_t user_id, int64_t now, struct risk_signals *s)
     return DB_OK;
 }
 
-/* Opens the action's quality event in the worker's latest project, unless one is open already. */
+/* Proposes the action as a quality event in the worker's latest project, unless one is open already; nothing
+ * changes for the worker until a human approves it. */
 static db_rc apply_action(db *d, int64_t user_id, const struct risk_result *res, const char *fired, int64_t now,
                           int64_t *event_id)
 {
@@ -139,16 +140,16 @@ static db_rc apply_action(db *d, int64_t user_id, const struct risk_result *res,
     if (rc == DB_ROW) return DB_OK;
     if (rc != DB_DONE) return rc;
     bool lower = res->action == RISK_ACTION_LOWER_TIER;
-    if (lower) {
+    if (lower) { /* already in the reviewed tier there (a human approved it before): nothing to propose */
         int64_t q[4] = {0, 0, 1000000, 0};
         rc = store_row_i64(d, Q_WORKER_QUALITY_GET, (struct sql_arg[]){{.i = p[0]}, {.i = user_id}}, 2, q, 4);
         if (rc != DB_ROW && rc != DB_DONE) return rc;
-        struct sql_arg s[] = {{.i = p[0]}, {.i = user_id}, {.i = q[2]}, {.i = 1}, {.i = now}};
-        if ((rc = store_exec_args(d, Q_WORKER_QUALITY_SET, s, 5, NULL)) != DB_OK) return rc;
+        if (q[3] >= 1) return DB_OK;
     }
     char detail[512];
-    snprintf(detail, sizeof detail, "{\"reads\":\"risk_score\",\"score\":%d,\"fired\":\"%s\",\"in_effect\":%s}",
-             res->score, fired, lower ? "true" : "false");
+    /* both actions are proposals: a human approving one puts it in effect (quality-events decide) */
+    snprintf(detail, sizeof detail, "{\"reads\":\"risk_score\",\"score\":%d,\"fired\":\"%s\",\"in_effect\":false}",
+             res->score, fired);
     struct sql_arg ev[] = {{.i = p[0]},          {.i = user_id}, {.text = "risk_score"},
                            {.text = lower ? "lower_tier" : "require_requalification"},
                            {.text = detail}, {.i = now}};
@@ -252,10 +253,12 @@ static json_t *rule_json(int id)
 static json_t *actions_json(void)
 {
     return json_pack("[{s:s, s:i, s:s}, {s:s, s:i, s:s}]", "action", "step_up", "at_score", RISK_STEP_UP_AT, "effect",
-                     "a re-qualification is proposed in the worker's latest project; nothing changes until a human "
-                     "approves it",
+                     "a step-up is proposed in the worker's latest project; nothing changes until a human approves it, "
+                     "choosing a re-qualification (an appealable qualification_removal decision when it takes a "
+                     "passed test away) or an email re-verification",
                      "action", "lower_tier", "at_score", RISK_LOWER_TIER_AT, "effect",
-                     "every later answer in the worker's latest project is reviewed until a human dismisses it");
+                     "a reviewed tier is proposed in the worker's latest project; only when a human approves it is "
+                     "every later answer there reviewed, as an appealable review_tier decision");
 }
 
 /* GET /api/v1/risk/rules (public, FW-26). */

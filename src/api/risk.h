@@ -8,9 +8,9 @@
  * in its own transaction; a failure is logged and never fails the sign-in. */
 void risk_record_login(req *r, int64_t user_id, int64_t now);
 
-/* Scores one worker from the recorded signals and stores it, in the caller's transaction. A step-up opens a
- * proposed re-qualification quality event (nothing changes until a human approves); a lower tier puts the worker
- * in tier 1 of their latest project. Never a restriction, hold or deactivation. */
+/* Scores one worker from the recorded signals and stores it, in the caller's transaction. A step-up or a lower
+ * tier opens a proposed quality event (in_effect false) in the worker's latest project; nothing changes until a
+ * human approves it. Never a restriction, hold or deactivation. */
 db_rc risk_evaluate(db *d, int64_t user_id, int64_t now, struct risk_result *out);
 
 #endif

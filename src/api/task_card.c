@@ -50,7 +50,7 @@ static json_t *card(const struct wage_tables *t, const char *country, int64_t wo
     int64_t net, wfee, rate = 0, floor = -1;
     if (!money_split(reward, worker_fee_bps, &net, &wfee)) return NULL;
     if (est > 0 && !money_rate_per_hour(net, est, &rate)) return NULL;
-    struct money_decimal cur_rate, local_rate, one = money_decimal_one();
+    struct money_decimal cur_rate, one = money_decimal_one(), local_rate = one; /* read only when wc is set */
     bool cur_known = wage_usd_per_unit(t, currency, &cur_rate);
     const struct wage_country *wc = country ? wage_country_find(t, country) : NULL;
     if (wc) local_rate = wc->usd_per_unit;

@@ -28,7 +28,9 @@ static tx_rc publish_tx(db *d, void *vctx)
     int64_t effective = c->now + c->notice_days * DUE_DAY_MS;
     struct sql_arg ins[] = {{.i = c->version}, {.text = c->body}, {.text = c->summary}, {.i = r->user.id},
                             {.i = c->now},     {.i = effective},  {.text = c->emergency_reason, .null = !c->emergency_reason}};
-    TX_CHECK(store_exec_args(d, Q_TERMS_INSERT, ins, 7, NULL));
+    db_rc ins_rc = store_exec_args(d, Q_TERMS_INSERT, ins, 7, NULL);
+    /* a concurrent publisher took this version number (PostgreSQL, read committed): run again */
+    TX_CHECK(ins_rc == DB_CONSTRAINT ? DB_BUSY : ins_rc);
     char when[32];
     clock_iso8601(effective, when, sizeof when);
     const char *note =

@@ -1,12 +1,13 @@
 /* The wage benchmarks every pay decision is measured against (FW-5, FW-10, FW-26): the public tables and
- * their change history, admin edits (versioned and audited), the pay check of a project per country, and
- * the FW-5 gate on claims. */
+ * their change history, admin edits (scheduled through api/wage_changes.c, FW-23), the pay check of a project
+ * per country, and the FW-5 gate on claims. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api/api.h"
 #include "api/project_access.h"
+#include "api/wage_changes.h"
 #include "api/wage_tables.h"
 #include "core/country.h"
 #include "core/money.h"
@@ -100,100 +101,7 @@ void wage_history(req *r)
     reply_json(r, 200, json_pack("{s:o}", "items", c.items));
 }
 
-/* ---- admin edits ---- */
-
-struct edit_ctx {
-    req *r;
-    int64_t now, version;
-    bool is_benchmark, created;
-    struct wage_benchmark b, old_b;
-    struct wage_country c, old_c;
-    const char *reason;
-    json_t *old_json, *new_json, *followed; /* followed: countries whose rate followed a shared currency's */
-    err_id err;
-    char field[64], detail[512];
-};
-
-static void edit_ctx_clear(struct edit_ctx *c)
-{
-    json_decref(c->old_json);
-    json_decref(c->new_json);
-    json_decref(c->followed);
-    c->old_json = c->new_json = c->followed = NULL;
-}
-
-static char *json_text(req *r, json_t *j)
-{
-    char *s = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
-    if (!s) return NULL;
-    char *out = arena_strdup(r->a, s);
-    free(s);
-    return out;
-}
-
-/* After an edit, inside its transaction: every benchmark's country has basics and its currency a rate. */
-static tx_rc tables_consistent(db *d, struct edit_ctx *c, struct wage_benchmark *b, size_t nb,
-                               struct wage_country *co, size_t nc)
-{
-    (void)d;
-    struct wage_error e;
-    if (wage_tables_check(&(struct wage_tables){b, nb, co, nc}, &e)) return TX_COMMIT;
-    const struct wage_benchmark *bad = e.line >= 1 && e.line <= nb ? &b[e.line - 1] : NULL;
-    c->err = ERR_INVALID_FIELD;
-    snprintf(c->field, sizeof c->field, "/%s", e.column == 1 ? "country" : "currency");
-    snprintf(c->detail, sizeof c->detail, "after this edit the benchmark %s/%s/%s would be inconsistent: %s",
-             bad ? bad->country : "?", bad ? wage_kind_name(bad->kind) : "?", bad ? bad->region : "?", e.detail);
-    return TX_ROLLBACK;
-}
-
-static tx_rc record_edit(db *d, struct edit_ctx *c, const char *table, const char *key)
-{
-    req *r = c->r;
-    TX_CHECK(store_wage_version_bump(d, c->now, &c->version));
-    const char *old_text = c->old_json ? json_text(r, c->old_json) : NULL, *new_text = json_text(r, c->new_json);
-    if (!new_text || (c->old_json && !old_text)) return TX_FAIL;
-    TX_CHECK(store_wage_history_add(d, c->version, table, key, old_text, new_text, r->user.id, c->reason, c->now));
-    json_t *detail = json_pack("{s:I, s:s, s:s, s:O, s:O}", "version", (json_int_t)c->version, "table", table,
-                               "reason", c->reason, "old", c->old_json ? c->old_json : json_null(), "new", c->new_json);
-    if (c->followed) json_object_set(detail, "rate_followed_by", c->followed);
-    char *detail_text = json_text(r, detail);
-    json_decref(detail);
-    if (!detail_text) return TX_FAIL;
-    TX_CHECK(store_audit_append(d, c->now, r->user.id,
-                                c->is_benchmark ? "wage.benchmark.put" : "wage.country.put", key, detail_text));
-    TX_CHECK(announcement_auto(d, "benchmarks", "claim_floor", arena_printf(r->a, "Wage table change: %s", key),
-                               arena_printf(r->a, "The wage table (version %lld) changed %s: %s", (long long)c->version,
-                                            key, c->reason),
-                               c->now, r->user.id, c->now));
-    return TX_COMMIT;
-}
-
-static tx_rc benchmark_put_tx(db *d, void *vctx)
-{
-    struct edit_ctx *c = vctx;
-    edit_ctx_clear(c);
-    db_rc rc = store_wage_benchmark_get(d, c->b.country, c->b.region, c->b.kind, &c->old_b);
-    TX_CHECK(rc);
-    c->created = rc == DB_DONE;
-    if (!c->created) c->old_json = store_wage_benchmark_json(&c->old_b);
-    c->new_json = store_wage_benchmark_json(&c->b);
-    TX_CHECK(store_wage_benchmark_put(d, &c->b, c->now));
-    struct wage_benchmark *b;
-    struct wage_country *co;
-    size_t nb, nc;
-    TX_CHECK(store_wage_tables_read(d, &b, &nb, &co, &nc));
-    tx_rc t = tables_consistent(d, c, b, nb, co, nc);
-    free(b);
-    free(co);
-    if (t != TX_COMMIT) return t;
-    const char *key = arena_printf(c->r->a, "%s/%s/%s", c->b.country, wage_kind_name(c->b.kind), c->b.region);
-    return record_edit(d, c, "wage_benchmarks", key);
-}
-
-static const char *const benchmark_columns[] = {"country", "region", "kind",     "amount", "currency",
-                                                "unit",    "ref_date", "method", "confidence", "source"};
-static const char *const country_columns[] = {"country", "name", "currency", "usd_per_unit", "fx_date",
-                                              "normal_weekly_hours", "hours_source"};
+/* ---- admin edits: checked here field by field, then scheduled (api/wage_changes.c, FW-23) ---- */
 
 /* A field of an edit as text: a string, or an integer written in decimal. NULL (with e) when neither. */
 static const char *field_text(req *r, json_t *body, const char *name, struct verr *e)
@@ -206,144 +114,65 @@ static const char *field_text(req *r, json_t *body, const char *name, struct ver
     return NULL;
 }
 
-static void reply_edit(req *r, store_rc rc, struct edit_ctx *c, json_t *row)
+/* The reason every edit needs (shown in the public history), and the optional emergency: {reason} that applies
+ * a change at once when it lowers nothing. */
+static bool edit_reasons(json_t *body, struct wage_edit *w, struct verr *e)
 {
-    if (c->err) {
-        reply_error(r, c->err, c->field, "%s", c->detail);
-        json_decref(row);
-    } else if (rc != STORE_OK) {
-        reply_store_failure(r, rc);
-        json_decref(row);
-    } else {
-        wage_cache_invalidate();
-        json_t *out = json_pack("{s:I, s:o, s:O}", "version", (json_int_t)c->version, "row", row, "previous",
-                                c->old_json ? c->old_json : json_null());
-        if (c->followed) json_object_set(out, "rate_followed_by", c->followed);
-        reply_json(r, c->created ? 201 : 200, out);
+    if (!json_req_string(body, "reason", 3, 500, &w->reason, e)) return false;
+    json_t *em = json_object_get(body, "emergency");
+    if (!em) return true;
+    static const char *const keys[] = {"reason", NULL};
+    if (!json_is_object(em)) {
+        snprintf(e->field, sizeof e->field, "/emergency");
+        snprintf(e->detail, sizeof e->detail, "emergency is an object: {\"reason\": why it cannot wait}");
+        return false;
     }
-    edit_ctx_clear(c);
-}
-
-/* The reason every edit needs (shown in the public history). */
-static bool edit_reason(json_t *body, const char **reason, struct verr *e)
-{
-    return json_req_string(body, "reason", 3, 500, reason, e);
+    if (!json_only_keys(em, keys, "/emergency", e)) return false;
+    if (!json_req_string(em, "reason", 3, 500, &w->emergency_reason, e) || text_blank(w->emergency_reason)) {
+        snprintf(e->field, sizeof e->field, "/emergency/reason");
+        snprintf(e->detail, sizeof e->detail, "an emergency needs a reason (3 to 500 characters)");
+        return false;
+    }
+    return true;
 }
 
 void wage_benchmark_put(req *r)
 {
-    json_t *body;
-    if (req_json_body(r, &body) != RES_OK) return;
     static const char *const keys[] = {"country", "region", "kind", "amount", "currency", "unit", "ref_date",
-                                       "method", "confidence", "source", "reason", NULL};
+                                       "method", "confidence", "source", "reason", "emergency", NULL};
+    json_t *body;
+    if (req_json_object(r, keys, &body) != RES_OK) return;
     struct verr e;
-    struct edit_ctx c = {.r = r, .now = clock_now_ms(), .is_benchmark = true};
-    if (!json_is_object(body)) {
-        reply_error(r, ERR_INVALID_FIELD, "", "the body must be a JSON object");
-        return;
-    }
+    struct wage_edit w = {.is_benchmark = true};
     const char *f[WAGE_BENCHMARK_COLUMNS];
-    bool ok = json_only_keys(body, keys, "", &e);
-    for (int i = 0; ok && i < WAGE_BENCHMARK_COLUMNS; i++) ok = (f[i] = field_text(r, body, benchmark_columns[i], &e));
-    if (!ok || !edit_reason(body, &c.reason, &e)) {
+    bool ok = true;
+    for (int i = 0; ok && i < WAGE_BENCHMARK_COLUMNS; i++) ok = (f[i] = field_text(r, body, wage_benchmark_fields[i], &e));
+    if (!ok || !edit_reasons(body, &w, &e)) {
         reply_error(r, ERR_INVALID_FIELD, e.field, "%s", e.detail);
         return;
     }
     struct wage_error we;
-    if (!wage_benchmark_from_fields(f, &c.b, &we)) {
+    if (!wage_benchmark_from_fields(f, &w.b, &we)) {
         char detail[300];
         wage_error_format(&we, detail, sizeof detail);
-        reply_error(r, ERR_INVALID_FIELD, arena_printf(r->a, "/%s", benchmark_columns[we.column > 0 ? we.column - 1 : 0]),
-                    "%s", we.detail[0] ? we.detail : detail);
+        reply_error(r, ERR_INVALID_FIELD,
+                    arena_printf(r->a, "/%s", wage_benchmark_fields[we.column > 0 ? we.column - 1 : 0]), "%s",
+                    we.detail[0] ? we.detail : detail);
         return;
     }
-    store_rc rc = store_run(r->db, true, benchmark_put_tx, &c);
-    reply_edit(r, rc, &c, c.err || rc != STORE_OK ? NULL : store_wage_benchmark_json(&c.b));
-}
-
-static tx_rc country_put_tx(db *d, void *vctx)
-{
-    struct edit_ctx *c = vctx;
-    edit_ctx_clear(c);
-    db_rc rc = store_wage_country_get(d, c->c.country, &c->old_c);
-    TX_CHECK(rc);
-    c->created = rc == DB_DONE;
-    if (!c->created) c->old_json = store_wage_country_json(&c->old_c);
-    c->new_json = store_wage_country_json(&c->c);
-    TX_CHECK(store_wage_country_put(d, &c->c, c->now));
-    struct wage_benchmark *b;
-    struct wage_country *co;
-    size_t nb, nc;
-    TX_CHECK(store_wage_tables_read(d, &b, &nb, &co, &nc));
-    /* one currency has one rate: the other countries using it follow the edited rate */
-    tx_rc t = TX_COMMIT;
-    json_t *followers = json_array();
-    for (size_t i = 0; i < nc && t == TX_COMMIT; i++) {
-        struct wage_country *o = &co[i];
-        if (!strcmp(o->country, c->c.country) || strcmp(o->currency, c->c.currency)) continue;
-        if (o->usd_per_unit.units == c->c.usd_per_unit.units && o->usd_per_unit.scale == c->c.usd_per_unit.scale)
-            continue;
-        json_t *old = store_wage_country_json(o);
-        o->usd_per_unit = c->c.usd_per_unit;
-        o->fx_date = c->c.fx_date;
-        db_rc prc = store_wage_country_put(d, o, c->now);
-        if (prc != DB_OK) t = tx_from_db(prc);
-        if (!c->followed) c->followed = json_array();
-        json_array_append_new(c->followed, json_string(o->country));
-        json_array_append_new(followers, json_pack("{s:s, s:o, s:o}", "key", o->country, "old", old, "new",
-                                                   store_wage_country_json(o)));
-    }
-    if (t == TX_COMMIT) t = tables_consistent(d, c, b, nb, co, nc);
-    free(b);
-    free(co);
-    if (t == TX_COMMIT) t = record_edit(d, c, "country_basics", c->c.country);
-    /* each follower's own history row, under the same version and reason */
-    size_t i;
-    json_t *fw;
-    json_array_foreach(followers, i, fw) {
-        if (t != TX_COMMIT) break;
-        const char *old = json_text(c->r, json_object_get(fw, "old")), *new = json_text(c->r, json_object_get(fw, "new"));
-        const char *reason = arena_printf(c->r->a, "the rate of %s follows %s: %s", c->c.currency, c->c.country, c->reason);
-        db_rc hrc = old && new ? store_wage_history_add(d, c->version, "country_basics",
-                                                        json_string_value(json_object_get(fw, "key")), old, new,
-                                                        c->r->user.id, reason, c->now)
-                               : DB_ERROR;
-        if (hrc != DB_OK) t = tx_from_db(hrc);
-    }
-    json_decref(followers);
-    return t;
-}
-
-struct country_load_ctx {
-    const char *country;
-    struct wage_country row;
-    bool found;
-};
-
-static tx_rc country_load_tx(db *d, void *vctx)
-{
-    struct country_load_ctx *c = vctx;
-    db_rc rc = store_wage_country_get(d, c->country, &c->row);
-    TX_CHECK(rc);
-    c->found = rc == DB_ROW;
-    return TX_COMMIT;
+    wage_edit_submit(r, &w);
 }
 
 void wage_country_put(req *r)
 {
-    json_t *body;
-    if (req_json_body(r, &body) != RES_OK) return;
     static const char *const keys[] = {"country", "name", "currency", "usd_per_unit", "fx_date",
-                                       "normal_weekly_hours", "hours_source", "reason", NULL};
+                                       "normal_weekly_hours", "hours_source", "reason", "emergency", NULL};
+    json_t *body;
+    if (req_json_object(r, keys, &body) != RES_OK) return;
     struct verr e;
-    struct edit_ctx c = {.r = r, .now = clock_now_ms()};
-    if (!json_is_object(body)) {
-        reply_error(r, ERR_INVALID_FIELD, "", "the body must be a JSON object");
-        return;
-    }
+    struct wage_edit w = {0};
     const char *country;
-    if (!json_only_keys(body, keys, "", &e) || !json_req_string(body, "country", 2, 2, &country, &e) ||
-        !edit_reason(body, &c.reason, &e)) {
+    if (!json_req_string(body, "country", 2, 2, &country, &e) || !edit_reasons(body, &w, &e)) {
         reply_error(r, ERR_INVALID_FIELD, e.field, "%s", e.detail);
         return;
     }
@@ -351,32 +180,33 @@ void wage_country_put(req *r)
         reply_error(r, ERR_INVALID_FIELD, "/country", "\"%s\" is not an ISO 3166-1 alpha-2 country code", country);
         return;
     }
-    /* a field left out keeps its value; a new country needs them all */
-    struct country_load_ctx cur = {.country = country};
-    store_rc rc = store_run(r->db, false, country_load_tx, &cur);
+    /* a field left out keeps its value as it will stand after the changes already scheduled; a new country
+     * needs them all */
+    struct wage_country *cur = arena_alloc(r->a, sizeof *cur);
+    bool found;
+    store_rc rc = wage_country_projected(r->db, country, cur, &found);
     if (rc != STORE_OK) {
         reply_store_failure(r, rc);
         return;
     }
     struct wage_country_text *now_text = arena_alloc(r->a, sizeof *now_text);
-    if (cur.found) store_wage_country_text(&cur.row, now_text);
+    if (found) store_wage_country_text(cur, now_text);
     const char *f[WAGE_COUNTRY_COLUMNS] = {country};
     for (int i = 1; i < WAGE_COUNTRY_COLUMNS; i++) {
-        if (cur.found && !json_object_get(body, country_columns[i])) {
+        if (found && !json_object_get(body, wage_country_fields[i])) {
             f[i] = now_text->f[i];
-        } else if (!(f[i] = field_text(r, body, country_columns[i], &e))) {
-            reply_error(r, ERR_INVALID_FIELD, e.field, "%s%s", e.detail, cur.found ? "" : " (a new country needs every field)");
+        } else if (!(f[i] = field_text(r, body, wage_country_fields[i], &e))) {
+            reply_error(r, ERR_INVALID_FIELD, e.field, "%s%s", e.detail, found ? "" : " (a new country needs every field)");
             return;
         }
     }
     struct wage_error we;
-    if (!wage_country_from_fields(f, &c.c, &we)) {
-        reply_error(r, ERR_INVALID_FIELD, arena_printf(r->a, "/%s", country_columns[we.column > 0 ? we.column - 1 : 0]),
-                    "%s", we.detail);
+    if (!wage_country_from_fields(f, &w.c, &we)) {
+        reply_error(r, ERR_INVALID_FIELD,
+                    arena_printf(r->a, "/%s", wage_country_fields[we.column > 0 ? we.column - 1 : 0]), "%s", we.detail);
         return;
     }
-    rc = store_run(r->db, true, country_put_tx, &c);
-    reply_edit(r, rc, &c, c.err || rc != STORE_OK ? NULL : store_wage_country_json(&c.c));
+    wage_edit_submit(r, &w);
 }
 
 /* ---- the pay check of a project, per country (FW-5) ---- */

@@ -3,7 +3,8 @@
 
 #include <string.h>
 
-static const char *const kind_names[] = {"rejection", "hold", "deactivation", "qualification_removal", "pay_refusal"};
+static const char *const kind_names[] = {"rejection",    "hold",        "deactivation",
+                                          "qualification_removal", "pay_refusal", "review_tier"};
 
 const char *due_decision_kind_name(enum due_decision_kind k)
 {
@@ -22,7 +23,8 @@ bool due_decision_kind_parse(const char *s, enum due_decision_kind *out)
 
 bool due_needs_human_approval(enum due_decision_kind k)
 {
-    return k == DUE_HOLD || k == DUE_DEACTIVATION || k == DUE_QUALIFICATION_REMOVAL || k == DUE_PAY_REFUSAL;
+    return k == DUE_HOLD || k == DUE_DEACTIVATION || k == DUE_QUALIFICATION_REMOVAL || k == DUE_PAY_REFUSAL ||
+           k == DUE_REVIEW_TIER;
 }
 
 int64_t due_appeal_deadline_ms(int64_t decided_at_ms) { return decided_at_ms + DUE_APPEAL_WINDOW_MS; }

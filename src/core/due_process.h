@@ -12,7 +12,15 @@
 #define DUE_FIRST_RESPONSE_MS (72 * 3600000LL)   /* a ticket's first-response target (FW-17) */
 
 /* The adverse decisions that need a written statement and can be appealed (FW-18). */
-enum due_decision_kind { DUE_REJECTION, DUE_HOLD, DUE_DEACTIVATION, DUE_QUALIFICATION_REMOVAL, DUE_PAY_REFUSAL };
+enum due_decision_kind {
+    DUE_REJECTION,
+    DUE_HOLD,
+    DUE_DEACTIVATION,
+    DUE_QUALIFICATION_REMOVAL,
+    DUE_PAY_REFUSAL,
+    DUE_REVIEW_TIER, /* every later answer reviewed: a risk score's lower tier, approved by a human (FW-25) */
+};
+#define DUE_DECISION_KINDS "rejection, hold, deactivation, qualification_removal, pay_refusal or review_tier"
 const char *due_decision_kind_name(enum due_decision_kind k);
 bool due_decision_kind_parse(const char *s, enum due_decision_kind *out);
 /* Restrictions that take effect only with a human approver (FW-19). */

@@ -81,6 +81,9 @@ struct csv {
     size_t n, pos, line;
 };
 
+/* Ends an unquoted field; not strchr, which also matches a NUL byte of the data. */
+static bool csv_separator(char ch) { return ch == ',' || ch == '\r' || ch == '\n'; }
+
 /* Reads one record's fields into f (an array of strings). 0: a record; 1: end of input; -1: error
  * (detail in err). Completely empty lines are skipped. */
 static int csv_record(struct csv *c, json_t *f, buf *field, char *err, size_t errlen)
@@ -94,7 +97,7 @@ static int csv_record(struct csv *c, json_t *f, buf *field, char *err, size_t er
     for (;;) {
         buf_reset(field);
         int add = 0;
-        if (c->p[c->pos] == '"') {
+        if (c->pos < c->n && c->p[c->pos] == '"') { /* at the end after a ',': an empty last field */
             c->pos++;
             for (;;) {
                 if (c->pos >= c->n) return snprintf(err, errlen, "a quoted field is not closed"), -1;
@@ -106,11 +109,11 @@ static int csv_record(struct csv *c, json_t *f, buf *field, char *err, size_t er
                 if (ch == '\n') c->line++;
                 add |= buf_add(field, &ch, 1);
             }
-            if (c->pos < c->n && !strchr(",\r\n", c->p[c->pos]))
+            if (c->pos < c->n && !csv_separator(c->p[c->pos]))
                 return snprintf(err, errlen, "a closing quote must end the field"), -1;
         } else {
             size_t len = 0;
-            while (c->pos + len < c->n && !strchr(",\r\n", c->p[c->pos + len])) len++;
+            while (c->pos + len < c->n && !csv_separator(c->p[c->pos + len])) len++;
             add = buf_add(field, c->p + c->pos, len);
             c->pos += len;
         }

@@ -50,7 +50,7 @@ const struct registry_rule rule_registry[] = {
     {"risk_score", "FW-25", "Account risk score",
      "per-account signals: gold accuracy, answer speed, shared devices, copied answers, login countries, shared IP",
      "step-up checks from a score of 40, lower-risk work from 70 (each rule adds its points when it fires)",
-     "asks for re-qualification or email re-verification, or moves the account to lower-risk work; never suspends",
+     "proposes re-qualification, email re-verification or lower-risk work, which apply only when a person approves; never suspends",
      RULE_EXPANDS_RISK, {{"step_up_at", RISK_STEP_UP_AT, "points"}, {"lower_tier_at", RISK_LOWER_TIER_AT, "points"}}},
     {"ticket_escalation", "FW-17", "Ticket escalation",
      "open tickets, when they were opened and when staff first replied",

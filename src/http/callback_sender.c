@@ -10,6 +10,7 @@
 
 #include "api/jobs.h"
 #include "core/callback.h"
+#include "http/job_lock.h"
 #include "http/poller.h"
 #include "store/store.h"
 #include "util/clock.h"
@@ -30,6 +31,7 @@ static const struct job periodic_jobs[] = {
     {"restriction_lapse", job_restriction_lapse},
     {"appeals_overdue", job_appeals_overdue},
     {"risk_scores", job_risk_scores},
+    {"wage_changes", job_wage_changes},
     {NULL, NULL},
 };
 
@@ -172,8 +174,10 @@ static void deliver(db *d, struct delivery *x)
 static void tick(db *d, void *ctx)
 {
     (void)ctx;
-    for (const struct job *j = periodic_jobs; j->name; j++)
-        if (j->run(d, config, clock_now_ms())) log_msg("job %s failed: %s", j->name, db_errmsg(d));
+    /* with several servers on one database, only the holder of the jobs lock runs them (docs/scaling.md) */
+    if (job_lock_take(d))
+        for (const struct job *j = periodic_jobs; j->name; j++)
+            if (j->run(d, config, clock_now_ms())) log_msg("job %s failed: %s", j->name, db_errmsg(d));
     struct take_ctx c = {.now = clock_now_ms()};
     if (store_run(d, true, take_tx, &c) != STORE_OK) return;
     for (int i = 0; i < c.n; i++) {

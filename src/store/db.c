@@ -19,6 +19,30 @@ const char *db_query_sql(db_kind kind, query_id q)
     return kind == DB_PG ? query_sql[q].pg : query_sql[q].sqlite;
 }
 
+/* Statements that write what a session lookup returns: running one empties the session cache when its
+ * transaction ends. Decided from the SQL once per statement (0 unknown, 1 no, 2 yes). */
+static _Atomic unsigned char writes_auth[Q__COUNT];
+
+static bool query_writes_auth(query_id q)
+{
+    unsigned char v = writes_auth[q];
+    if (!v) {
+        static const char *const writes[] = {"UPDATE users", "DELETE FROM users", "UPDATE sessions",
+                                             "DELETE FROM sessions"};
+        v = 1;
+        for (size_t i = 0; i < sizeof writes / sizeof writes[0]; i++)
+            if (strcasestr(query_sql[q].sqlite, writes[i]) || strcasestr(query_sql[q].pg, writes[i])) v = 2;
+        writes_auth[q] = v;
+    }
+    return v == 2;
+}
+
+static void tx_end_auth(db *d)
+{
+    if (d->wrote_auth) store_auth_epoch_bump();
+    d->wrote_auth = false;
+}
+
 int db_open(const char *url, db **out, char *err, size_t errlen)
 {
     db *d = calloc(1, sizeof *d);
@@ -116,6 +140,7 @@ db_rc db_commit(db *d)
     if (rc == DB_OK) {
         d->in_tx = false;
         writer_release(d);
+        tx_end_auth(d);
     }
     return rc;
 }
@@ -126,10 +151,29 @@ void db_rollback(db *d)
     db_exec_sql(d, "ROLLBACK");
     d->in_tx = false;
     writer_release(d);
+    tx_end_auth(d);
 }
+
+db_rc db_savepoint(db *d) { return db_exec_sql(d, "SAVEPOINT gc"); }
+/* SQLite refuses to release a savepoint while a statement is mid-result, as it refuses COMMIT. */
+db_rc db_savepoint_release(db *d)
+{
+    reset_all(d);
+    return db_exec_sql(d, "RELEASE gc");
+}
+
+db_rc db_savepoint_rollback(db *d)
+{
+    reset_all(d);
+    db_rc rc = db_exec_sql(d, "ROLLBACK TO gc");
+    return rc == DB_OK ? db_exec_sql(d, "RELEASE gc") : rc;
+}
+
+bool db_tx_alive(db *d) { return d->kind == DB_PG ? d->in_tx : dbs_in_tx(d); }
 
 db_stmt *db_q(db *d, query_id q)
 {
+    if (query_writes_auth(q)) d->wrote_auth = true;
     db_stmt *s = d->stmts[q];
     if (!s) {
         const char *sql = db_query_sql(d->kind, q);

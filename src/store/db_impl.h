@@ -10,10 +10,21 @@ struct db {
     void *conn;
     db_stmt *stmts[Q__COUNT];
     bool in_tx, holds_writer;
+    bool wrote_auth; /* ran a statement writing users or sessions in this transaction (store_auth_epoch) */
     char err[256];
 };
 
 const char *db_query_sql(db_kind kind, query_id q);
+/* Raises the auth epoch (store.c), which empties the session cache. */
+void store_auth_epoch_bump(void);
+
+/* Savepoints inside a write transaction (the group committer's one per queued transaction): ROLLBACK TO
+ * also releases, so a rolled-back one leaves no savepoint behind. */
+db_rc db_savepoint(db *d);
+db_rc db_savepoint_release(db *d);
+db_rc db_savepoint_rollback(db *d);
+/* False when the backend ended the transaction by itself (SQLite does on I/O errors and a full disk). */
+bool db_tx_alive(db *d);
 
 /* SQLite */
 int dbs_open(db *d, const char *path);
@@ -31,6 +42,7 @@ int64_t dbs_col_i64(db_stmt *s, int col);
 const char *dbs_col_text(db_stmt *s, int col);
 bool dbs_col_null(db_stmt *s, int col);
 int64_t dbs_changes(db_stmt *s);
+bool dbs_in_tx(db *d);
 
 /* PostgreSQL */
 int dbp_open(db *d, const char *url);

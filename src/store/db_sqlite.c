@@ -136,3 +136,4 @@ const char *dbs_col_text(db_stmt *s, int col)
 
 bool dbs_col_null(db_stmt *s, int col) { return sqlite3_column_type(s->st, col) == SQLITE_NULL; }
 int64_t dbs_changes(db_stmt *s) { return sqlite3_changes64(s->d->conn); }
+bool dbs_in_tx(db *d) { return !sqlite3_get_autocommit(d->conn); }

@@ -59,6 +59,15 @@ db_rc store_session_insert(db *d, const char *token_hash, const char *csrf_hash,
 db_rc store_session_lookup(db *d, arena *a, const char *token_hash, int64_t now, struct user *u,
                            const char **csrf_hash);
 db_rc store_session_delete(db *d, const char *token_hash);
+/* A bounded in-process cache of session lookups (token hash → user and CSRF hash), valid for
+ * STORE_SESSION_CACHE_MS of clock time. Any committed or rolled-back statement of this process that writes
+ * users or sessions (logout, disable, role or password change) raises the auth epoch, which empties the cache;
+ * another process's writes are seen within the TTL. Read the epoch before the lookup and put with it. */
+#define STORE_SESSION_CACHE_MS 2000
+uint64_t store_auth_epoch(void);
+bool store_session_cache_get(const char *token_hash, int64_t now, arena *a, struct user *u, const char **csrf_hash);
+void store_session_cache_put(const char *token_hash, int64_t now, uint64_t epoch, const struct user *u,
+                             const char *csrf_hash);
 struct api_key {
     int64_t id, created_at, last_used_at, revoked_at; /* 0 when unset */
     const char *name, *prefix;

@@ -217,8 +217,8 @@ const MATRIX = [
     prepare: () => ({ path: '/api/v1/wage-benchmarks' }),
   },
   {
-    // the same figures again: an edit that changes no floor, only the version
-    route: 'POST /api/v1/wage-benchmarks', allow: { admin: 200 },
+    // the same figures again: an edit that changes no floor; scheduled behind its comment period (FW-23)
+    route: 'POST /api/v1/wage-benchmarks', allow: { admin: 202 },
     prepare: () => ({
       path: '/api/v1/wage-benchmarks',
       body: { country: 'NG', region: 'national', kind: 'minimum', amount: '70000', currency: 'NGN', unit: 'month', ref_date: '2024-07-29',
@@ -230,8 +230,25 @@ const MATRIX = [
     prepare: () => ({ path: '/api/v1/wage-benchmarks/history' }),
   },
   {
-    route: 'POST /api/v1/wage-countries', allow: { admin: 200 },
+    route: 'POST /api/v1/wage-countries', allow: { admin: 202 },
     prepare: () => ({ path: '/api/v1/wage-countries', body: { country: 'GB', hours_source: 'reference only (authz)', reason: 'authz matrix' } }),
+  },
+  {
+    route: 'GET /api/v1/wage-changes', public: true, allow: Object.fromEntries(ROLES.map((r) => [r, 200])),
+    prepare: () => ({ path: '/api/v1/wage-changes' }),
+  },
+  {
+    // the admin withdraws a change scheduled for the cell; the others are refused before any lookup
+    route: 'POST /api/v1/wage-changes/{id}/withdraw', allow: { admin: 200 },
+    prepare: async (role) => {
+      let id = 1;
+      if (role === 'admin') {
+        const c = await srv.api('POST', '/api/v1/wage-countries', { token: users.admin.token, body: { country: 'GB', hours_source: 'withdrawn (authz)', reason: 'authz matrix' } });
+        assert.equal(c.status, 202, c.text);
+        id = c.json.id;
+      }
+      return { path: `/api/v1/wage-changes/${id}/withdraw`, body: { reason: 'authz matrix' } };
+    },
   },
   {
     route: 'POST /api/v1/pay-check', allow: { requester: 200, other_requester: 200, admin: 200 },
@@ -257,6 +274,15 @@ const MATRIX = [
   {
     route: 'GET /api/v1/me/risk', allow: { worker: 200 },
     prepare: () => ({ path: '/api/v1/me/risk' }),
+  },
+  // H14 email re-verification step-up (FW-25): the matrix worker has none pending; the link's token is the credential
+  {
+    route: 'POST /api/v1/me/email-verification', allow: { worker: 409 },
+    prepare: () => ({ path: '/api/v1/me/email-verification', body: {} }),
+  },
+  {
+    route: 'POST /api/v1/email-verification/confirm', public: true, allow: Object.fromEntries(ROLES.map((r) => [r, 410])),
+    prepare: () => ({ path: '/api/v1/email-verification/confirm', body: { token: 'flv_unknown' } }),
   },
   {
     route: 'PUT /api/v1/projects/{id}/quality', allow: { requester: 200, other_requester: 404 },
@@ -607,6 +633,10 @@ const MATRIX = [
   {
     route: 'GET /api/v1/audit', allow: { admin: 200 },
     prepare: () => ({ path: '/api/v1/audit' }),
+  },
+  {
+    route: 'GET /api/v1/group-commit', allow: { admin: 200 },
+    prepare: () => ({ path: '/api/v1/group-commit' }),
   },
   // Tickets (FW-17): the worker's own ticket; support and admins see every ticket, others get 404.
   {

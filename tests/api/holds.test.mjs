@@ -270,3 +270,35 @@ test('FW-4 with FW-20: a hold nobody decides within 14 days resolves in the work
   }
   assert.ok(found, 'audited, with no human as the actor');
 });
+
+test('FW-18/FW-20: an upheld hold is a pay refusal with the admin as decider; another admin overturning the appeal pays it', async () => {
+  // the test before moved the clock past the sessions' lifetime
+  adminToken = await srv.login(admin.email, admin.password);
+  rtoken = await srv.login(requester.email, requester.password);
+  const w = await worker();
+  const p = await makeProject(srv, rtoken, { tasks: 10, publish: true, overlap: 1, reward_micros: 50000 });
+  const ids = await work(w, p.id, 10);
+  await startOfNextDay();
+  assert.equal((await reject(ids[0])).json.review_state, 'rejected');
+  const r = await reject(ids[1]);
+  assert.equal(r.json.review_state, 'held');
+  assert.equal((await decide(r.json.hold.id, 'uphold', adminToken, 'The answer is wrong.')).status, 200);
+
+  const mine = (await srv.api('GET', '/api/v1/me/decisions', { token: w.token })).json.items;
+  const refusal = mine.find((d) => d.kind === 'pay_refusal');
+  assert.ok(refusal, JSON.stringify(mine));
+  const adminId = (await srv.api('GET', '/api/v1/me', { token: adminToken })).json.id;
+  assert.deepEqual([refusal.assignment_id, refusal.decided_by, refusal.rule], [ids[1], adminId, 'FW-4:hold_upheld']);
+  assert.match(refusal.evidence, /The answer is wrong\./);
+
+  const ap = await srv.api('POST', `/api/v1/decisions/${refusal.id}/appeal`, { token: w.token, body: { statement: 'It was right.' } });
+  assert.equal(ap.status, 201, ap.text);
+  const decideAppeal = (token) => srv.api('POST', `/api/v1/appeals/${ap.json.id}/decide`,
+    { token, body: { outcome: 'overturned', note: 'Right after all.' } });
+  assertProblem(await decideAppeal(adminToken), 403, 'APPEAL_SAME_DECIDER', 'the admin who refused cannot decide the appeal');
+  const admin2 = await createUserCli(srv, { role: 'admin' });
+  const before = (await earnings(w)).available_micros ?? 0;
+  const ok = await decideAppeal(await srv.login(admin2.email, admin2.password));
+  assert.equal(ok.status, 200, ok.text);
+  assert.equal((await earnings(w)).available_micros, before + 50000, 'the refused reward is paid');
+});

@@ -182,16 +182,28 @@ test('real replies fit the documented responses', async (t) => {
   await call('DELETE', `/api/v1/api-keys/${key.id + 1000}`, { token: rt });
 
   // The wage tables (FW-5): EUR gets a USD rate through an admin edit, so EUR work can be checked against floors.
+  // Edits wait 14 days (FW-23); these lower nothing, so they apply at once as emergencies.
+  const emergency = { reason: 'EUR work needs a rate now' };
   await call('GET', '/api/v1/wage-benchmarks');
   await call('POST', '/api/v1/wage-countries', { token: at, body: { country: 'FR', name: 'France', reason: 'incomplete' } });
-  const fr = await call('POST', '/api/v1/wage-countries', { token: at, body: { country: 'FR', name: 'France', currency: 'EUR', usd_per_unit: '1.08', fx_date: '2026-06', normal_weekly_hours: '35', hours_source: 'Code du travail', reason: 'EUR projects' } });
+  const fr = await call('POST', '/api/v1/wage-countries', { token: at, body: { country: 'FR', name: 'France', currency: 'EUR', usd_per_unit: '1.08', fx_date: '2026-06', normal_weekly_hours: '35', hours_source: 'Code du travail', reason: 'EUR projects', emergency } });
   assert.equal(fr.status, 201, fr.text);
-  assert.equal((await call('POST', '/api/v1/wage-countries', { token: at, body: { country: 'FR', hours_source: 'Code du travail, art. L3121-27', reason: 'cite the article' } })).status, 200);
+  assert.equal((await call('POST', '/api/v1/wage-countries', { token: at, body: { country: 'FR', hours_source: 'Code du travail, art. L3121-27', reason: 'cite the article', emergency } })).status, 200);
   await call('POST', '/api/v1/wage-countries', { token: wt, body: { country: 'FR', reason: 'not an admin' } });
-  const smic = { country: 'FR', region: 'national', kind: 'minimum', amount: '11.88', currency: 'EUR', unit: 'hour', ref_date: '2026-01-01', method: 'statutory(SMIC)', confidence: 'V', source: 'https://example.org/smic', reason: 'SMIC' };
+  const smic = { country: 'FR', region: 'national', kind: 'minimum', amount: '11.88', currency: 'EUR', unit: 'hour', ref_date: '2026-01-01', method: 'statutory(SMIC)', confidence: 'V', source: 'https://example.org/smic', reason: 'SMIC', emergency };
   assert.equal((await call('POST', '/api/v1/wage-benchmarks', { token: at, body: smic })).status, 201);
   assert.equal((await call('POST', '/api/v1/wage-benchmarks', { token: at, body: { ...smic, reason: 'the same again' } })).status, 200);
   await call('POST', '/api/v1/wage-benchmarks', { token: at, body: { ...smic, amount: '-1' } });
+  await call('POST', '/api/v1/wage-benchmarks', { token: at, body: { ...smic, amount: '10' } }); // a lowering: 422
+  const { emergency: _e, ...lower } = smic;
+  const sched = await call('POST', '/api/v1/wage-benchmarks', { token: at, body: { ...lower, amount: '10', reason: 'scheduled' } });
+  assert.equal(sched.status, 202, sched.text);
+  await call('GET', '/api/v1/wage-changes');
+  await call('GET', '/api/v1/wage-changes?state=never');
+  assert.equal((await call('POST', `/api/v1/wage-changes/${sched.json.id}/withdraw`, { token: at, body: { reason: 'a test' } })).status, 200);
+  await call('POST', `/api/v1/wage-changes/${sched.json.id}/withdraw`, { token: at, body: { reason: 'a test' } });
+  await call('POST', '/api/v1/wage-changes/999999/withdraw', { token: at, body: { reason: 'a test' } });
+  await call('POST', `/api/v1/wage-changes/${sched.json.id}/withdraw`, { token: wt, body: { reason: 'a test' } });
   await call('POST', '/api/v1/wage-benchmarks', { token: rt, body: smic });
   await call('POST', '/api/v1/wage-benchmarks', { body: smic });
   await call('GET', '/api/v1/wage-benchmarks/history?limit=2');

@@ -564,3 +564,98 @@ test('agreement for LLM comparisons: alpha on the preferred response and interva
   assert.deepEqual(res.json.items.map((t) => [t.external_id, t.method, t.result.preference.choice]),
     [['c1', 'bradley_terry', 'a'], ['c2', 'bradley_terry', 'b']]);
 });
+
+test('an approved re-qualification that takes a passed test away is a qualification_removal decision; overturned on appeal, the qualification is back', async () => {
+  const p = await makeProject(srv, rtoken, {
+    quality: {
+      qualification: { pass_mark: 0.5 }, gold: { first: 2 },
+      rules: [{ id: 'requal', reads: 'gold_accuracy', window: 2, threshold: 0.5, action: 'require_requalification' }],
+    },
+  });
+  await importTasks(srv, rtoken, p.id, [
+    { ...gold('q1', 'positive'), gold: { answer: { label: 'positive' }, qualification: true } },
+    { ...gold('q2', 'negative'), gold: { answer: { label: 'negative' }, qualification: true } },
+    gold('g1', 'negative'), gold('g2', 'negative'), normal(1), normal(2), normal(3), normal(4),
+  ]);
+  assert.equal((await srv.api('POST', `/api/v1/projects/${p.id}/publish`, { token: rtoken })).status, 200);
+  const requesterId = (await srv.api('GET', '/api/v1/me', { token: rtoken })).json.id;
+  const w = await worker();
+  for (let i = 0; i < 2; i++) {
+    const c = await claim(w.token, p.id);
+    assert.equal(c.json.stage, 'qualification');
+    await submit(w.token, c.json, { label: c.json.task.external_id === 'gq1' ? 'positive' : 'negative' });
+  }
+  for (let i = 0; i < 2; i++) await submit(w.token, (await claim(w.token, p.id)).json, { label: 'positive' }); // gold, wrong
+  const qual = async () => (await srv.api('GET', '/api/v1/me/quality', { token: w.token })).json.qualifications.find((q) => q.project_id === p.id);
+  const before = await qual();
+  assert.equal(before.state, 'passed');
+  const ev = (await srv.api('GET', `/api/v1/projects/${p.id}/quality-events`, { token: rtoken })).json.items.find((e) => e.rule_id === 'requal');
+  assert.equal(ev.state, 'open');
+  const decisions = async () => (await srv.api('GET', '/api/v1/me/decisions', { token: w.token })).json.items;
+  assert.deepEqual(await decisions(), [], 'a proposal is no decision');
+  // step is checked: its value, and only with an approval
+  assert.equal(assertProblem(await srv.api('POST', `/api/v1/quality-events/${ev.id}/decide`, { token: rtoken, body: { decision: 'approve', step: 'sms' } }),
+    422, 'INVALID_FIELD').field, '/step');
+  assert.equal(assertProblem(await srv.api('POST', `/api/v1/quality-events/${ev.id}/decide`, { token: rtoken, body: { decision: 'dismiss', step: 'requalification' } }),
+    422, 'INVALID_FIELD').field, '/step');
+  assert.equal(assertProblem(await srv.api('POST', `/api/v1/quality-events/${ev.id}/decide`, { token: adminToken, body: { decision: 'approve', step: 'email' } }),
+    422, 'INVALID_FIELD').field, '/step', 'email re-verification is a risk-score step-up only');
+  const d = await srv.api('POST', `/api/v1/quality-events/${ev.id}/decide`, { token: rtoken, body: { decision: 'approve', step: 'requalification', note: 'gold far off' } });
+  assert.equal(d.status, 200, d.text);
+  assert.equal(d.json.step, 'requalification');
+  const [dec] = await decisions();
+  assert.equal(dec.kind, 'qualification_removal');
+  assert.equal(dec.rule, 'quality_rule:requal');
+  assert.equal(dec.signal, 'requal');
+  assert.equal(dec.decided_by, requesterId, 'the approving human decided it');
+  assert.equal(dec.state, 'in_force');
+  assert.match(dec.evidence, new RegExp(`passed the qualification test of "${p.name}"`));
+  assert.match(dec.evidence, /gold_accuracy/);
+  assert.match(dec.statement, /by a human/);
+  assert.ok(Date.parse(dec.appeal_deadline) > Date.now() + 29 * 86_400_000);
+  // in effect: the test again, not normal work
+  const removed = await qual();
+  assert.equal(removed.state, 'in_progress');
+  assert.equal(removed.attempt, before.attempt + 1);
+  const test1 = await claim(w.token, p.id);
+  assert.equal(test1.json.stage, 'qualification');
+  assert.equal((await srv.api('POST', `/api/v1/assignments/${test1.json.assignment_id}/release`, {
+    token: w.token, body: { lease_token: test1.json.lease_token },
+  })).status, 204);
+  // appeal: the deciding requester cannot decide it (admins only); an admin overturns it
+  const ap = await srv.api('POST', `/api/v1/decisions/${dec.id}/appeal`, { token: w.token, body: { statement: 'The gold answers were ambiguous.' } });
+  assert.equal(ap.status, 201, ap.text);
+  assert.equal((await srv.api('POST', `/api/v1/appeals/${ap.json.id}/decide`, { token: rtoken, body: { outcome: 'overturned', note: 'x' } })).status, 403);
+  const od = await srv.api('POST', `/api/v1/appeals/${ap.json.id}/decide`, { token: adminToken, body: { outcome: 'overturned', note: 'The gold tasks were unclear.' } });
+  assert.equal(od.status, 200, od.text);
+  const after = await qual();
+  assert.equal(after.state, 'passed', 'restored as it was');
+  assert.equal(after.score, before.score);
+  assert.equal(after.attempt, before.attempt + 1, 'the attempt number stays (answers are unique per attempt)');
+  const work = await claim(w.token, p.id);
+  assert.equal(work.status, 200, work.text);
+  assert.equal(work.json.stage, 'work', 'the cancelled re-qualification no longer blocks work');
+  assert.equal((await decisions())[0].state, 'overturned');
+  const evAfter = (await srv.api('GET', `/api/v1/projects/${p.id}/quality-events`, { token: rtoken })).json.items.find((e) => e.id === ev.id);
+  assert.equal(evAfter.state, 'dismissed', 'the quality event is closed as undone');
+  assert.match(evAfter.resolution_note, /^Overturned on appeal/);
+  const audit = await srv.api('GET', '/api/v1/audit?limit=500', { token: adminToken });
+  assert.ok(audit.json.items.some((e) => e.action === 'quality.approve' && e.detail.event_id === ev.id && e.detail.step === 'requalification'));
+  assert.ok(audit.json.items.some((e) => e.action === 'appeal.overturned' && e.detail.decision_id === dec.id));
+});
+
+test('an approved re-qualification of a worker who never passed is no removal: no decision', async () => {
+  const p = await makeProject(srv, rtoken, {
+    quality: { rules: [{ id: 'requal', reads: 'gold_accuracy', window: 2, threshold: 0.5, action: 'require_requalification' }], gold: { first: 2 } },
+  });
+  await importTasks(srv, rtoken, p.id, [gold('h1', 'negative'), gold('h2', 'negative'), normal(1), normal(2)]);
+  await srv.api('POST', `/api/v1/projects/${p.id}/publish`, { token: rtoken });
+  const w = await worker();
+  for (let i = 0; i < 2; i++) await submit(w.token, (await claim(w.token, p.id)).json, { label: 'positive' });
+  const ev = (await srv.api('GET', `/api/v1/projects/${p.id}/quality-events`, { token: rtoken })).json.items.find((e) => e.rule_id === 'requal');
+  const d = await srv.api('POST', `/api/v1/quality-events/${ev.id}/decide`, { token: rtoken, body: { decision: 'approve' } });
+  assert.equal(d.status, 200, d.text);
+  assert.deepEqual((await srv.api('GET', '/api/v1/me/decisions', { token: w.token })).json.items, []);
+  const c = await claim(w.token, p.id);
+  assert.equal(c.json.stage, 'work', 'a project without a qualification test blocks nobody');
+});

@@ -83,7 +83,7 @@ test('FW-26: the public page lists every registry rule with the parameters this 
   assert.match(page.text, /transparency\.js/);
 });
 
-test('FW-23: a benchmark edit announces itself, notifies every worker and enters the change log', async () => {
+test('FW-23: a benchmark edit is scheduled, announces itself, notifies every worker and enters the change log', async () => {
   const w1 = await worker('Ada Worker');
   const w2 = await worker('Bo Worker');
   const edit = await srv.api('POST', '/api/v1/wage-benchmarks', {
@@ -91,7 +91,8 @@ test('FW-23: a benchmark edit announces itself, notifies every worker and enters
     body: { country: 'NG', region: 'national', kind: 'minimum', amount: '70000', currency: 'NGN', unit: 'month', ref_date: '2024-07-29',
       method: 'statutory(NMW Amendment Act 2024)', confidence: 'V', source: 'https://example.org/ng', reason: 'yearly review' },
   });
-  assert.equal(edit.status, 200, edit.text);
+  assert.equal(edit.status, 202, edit.text);
+  assert.equal(edit.json.state, 'scheduled');
   const list = await srv.api('GET', '/api/v1/announcements', { token: w1.token });
   assert.equal(list.status, 200, list.text);
   fits('AnnouncementList', list.json);
@@ -102,6 +103,11 @@ test('FW-23: a benchmark edit announces itself, notifies every worker and enters
   assert.equal(a.comments_open, true);
   assert.match(a.body, /yearly review/);
   assert.ok(Date.parse(a.comment_until) - Date.parse(a.created_at) >= 14 * DAY);
+  // the change applies when the comment period ends, and the public list links the two
+  assert.equal(a.id, edit.json.announcement_id);
+  assert.deepEqual([a.applies_at, a.comment_until], [edit.json.applies_at, edit.json.applies_at]);
+  const pending = (await srv.api('GET', '/api/v1/wage-changes?state=scheduled')).json.items.find((c) => c.id === edit.json.id);
+  assert.equal(pending.announcement_id, a.id);
   for (const w of [w1, w2]) {
     const n = (await inbox(w)).find((x) => x.kind === 'announcement');
     assert.ok(n, `inbox of ${w.email}`);

@@ -1,14 +1,16 @@
-// FW-5 and the wage benchmark table: the seed copied into the database, admin edits (versioned, in the public
-// history and the audit log), the pay check of a project per country computed to the micro, the floor at the
-// estimate refusing claims, and the worker's project list marking what is not offered.
+// FW-5 and the wage benchmark table: the seed copied into the database, admin edits (scheduled behind a 14-day
+// comment period, FW-23, then versioned, in the public history and the audit log), emergency raises, withdrawals,
+// the pay check of a project per country computed to the micro, the floor at the estimate refusing claims, and the
+// worker's project list marking what is not offered.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, createUserCli, register, assertProblem, makeProject, projectInput } from '../lib/server.mjs';
+import { startServer, createUserCli, register, assertProblem, makeProject, projectInput, sleep } from '../lib/server.mjs';
 
 let srv, adminToken, adminId, rtoken, otherRtoken;
+const DAY = 86_400_000;
 
 before(async () => {
-  srv = await startServer();
+  srv = await startServer({ env: { FAIRLABEL_TEST_CLOCK: '1', FAIRLABEL_SESSION_TTL: '315360000' } });
   const admin = await createUserCli(srv, { role: 'admin' });
   adminToken = await srv.login(admin.email, admin.password);
   adminId = (await srv.api('GET', '/api/v1/me', { token: adminToken })).json.id;
@@ -26,6 +28,36 @@ async function worker(country) {
 }
 
 const claim = (w, projectId) => srv.api('POST', `/api/v1/projects/${projectId}/claim`, { token: w.token });
+const tablesVersion = async () => (await srv.api('GET', '/api/v1/wage-benchmarks')).json.version;
+const auditOf = async (action) => (await srv.api('GET', '/api/v1/audit?limit=500', { token: adminToken })).json.items.filter((a) => a.action === action);
+
+async function advance(ms) {
+  const r = await srv.api('POST', '/api/v1/test/clock', { token: adminToken, body: { advance_ms: ms } });
+  assert.equal(r.status, 200, r.text);
+}
+
+/** The public rows of these changes once none is scheduled any more (the job runs about once a second). */
+async function settled(ids, deadlineMs = 15000) {
+  const end = Date.now() + deadlineMs;
+  for (;;) {
+    const r = await srv.api('GET', '/api/v1/wage-changes?limit=500');
+    assert.equal(r.status, 200, r.text);
+    const rows = ids.map((id) => r.json.items.find((c) => c.id === id));
+    if (rows.every((c) => c && c.state !== 'scheduled')) return rows;
+    assert.ok(Date.now() < end, `changes ${ids} still scheduled: ${JSON.stringify(rows)}`);
+    await sleep(100);
+  }
+}
+
+/** Schedules the edit (202), moves the clock past its comment period and waits until the job applied it. */
+async function editAndApply(path, body) {
+  const r = await srv.api('POST', path, { token: adminToken, body });
+  assert.equal(r.status, 202, r.text);
+  await advance(14 * DAY + 1000);
+  const [c] = await settled([r.json.id]);
+  assert.equal(c.state, 'applied', JSON.stringify(c));
+  return c;
+}
 
 const keRaise = {
   country: 'KE', region: 'Nairobi/Mombasa/Kisumu', kind: 'minimum', amount: '200000', currency: 'KES', unit: 'month',
@@ -141,12 +173,12 @@ test('the floor at the estimate (FW-5): a claim below the worker floor is refuse
   assertProblem(await claim(de, eur.id), 403, 'PAY_RATE_UNKNOWN');
 });
 
-test('admin edits are versioned, audited and public; a raised legal minimum refuses that country only', async () => {
-  const p = await makeProject(srv, rtoken, { tasks: 4, publish: true, reward_micros: 50_000, estimated_seconds: 30 }); // 6 USD/h
+test('admin edits wait for their comment period (FW-23), then apply: versioned, audited, public; a raised minimum refuses that country only', async () => {
+  const p = await makeProject(srv, rtoken, { tasks: 6, publish: true, reward_micros: 50_000, estimated_seconds: 30 }); // 6 USD/h
   const ke = await worker('KE');
   const ng = await worker('NG');
   assert.equal((await claim(ke, p.id)).status, 200, 'KE floor is the platform floor: 2 USD');
-  const before = (await srv.api('GET', '/api/v1/wage-benchmarks')).json.version;
+  const before = await tablesVersion();
 
   // non-admins and anonymous callers cannot edit
   for (const token of [rtoken, ke.token]) {
@@ -158,20 +190,53 @@ test('admin edits are versioned, audited and public; a raised legal minimum refu
   for (const [change, field] of [[{ amount: '-5' }, '/amount'], [{ amount: '1.0000001' }, '/amount'], [{ kind: 'max' }, '/kind'],
     [{ unit: 'year' }, '/unit'], [{ ref_date: '2026-13' }, '/ref_date'], [{ confidence: 'maybe' }, '/confidence'],
     [{ currency: 'kes' }, '/currency'], [{ reason: '' }, '/reason'], [{ country: 'FR' }, '/country'],
-    [{ currency: 'CHF' }, '/currency'], [{ extra: 1 }, '/extra']]) {
+    [{ currency: 'CHF' }, '/currency'], [{ extra: 1 }, '/extra'], [{ emergency: 'now' }, '/emergency'],
+    [{ emergency: {} }, '/emergency/reason'], [{ emergency: { reason: 'x', when: 1 } }, '/emergency/when']]) {
     const r = await srv.api('POST', '/api/v1/wage-benchmarks', { token: adminToken, body: { ...keRaise, ...change } });
     assert.equal(assertProblem(r, 422, 'INVALID_FIELD', JSON.stringify(change)).field, field, JSON.stringify(change));
   }
   const { reason, ...noReason } = keRaise;
   assert.equal(assertProblem(await srv.api('POST', '/api/v1/wage-benchmarks', { token: adminToken, body: noReason }), 422, 'INVALID_FIELD').field, '/reason');
-  assert.equal((await srv.api('GET', '/api/v1/wage-benchmarks')).json.version, before, 'refused edits leave the version alone');
+  assert.equal(await tablesVersion(), before, 'refused edits leave the version alone');
 
-  // the edit: KE's binding minimum goes to 200,000 KES a month = 887.573964 KES = 6.878698 USD an hour
+  // the edit is scheduled: KE's binding minimum is to become 200,000 KES a month = 887.573964 KES an hour
   const e = await srv.api('POST', '/api/v1/wage-benchmarks', { token: adminToken, body: keRaise });
-  assert.equal(e.status, 200, e.text);
-  assert.equal(e.json.version, before + 1);
-  assert.equal(e.json.previous.amount, '16113.75');
-  assert.equal(e.json.row.amount, '200000');
+  assert.equal(e.status, 202, e.text);
+  const ch = e.json;
+  assert.deepEqual([ch.state, ch.table, ch.key, ch.old.amount, ch.new.amount, ch.reason, ch.proposed_by, ch.link, ch.applied_version],
+    ['scheduled', 'wage_benchmarks', 'KE/minimum/Nairobi/Mombasa/Kisumu', '16113.75', '200000', keRaise.reason, adminId, '/worker#announcements', null]);
+  assert.equal(Date.parse(ch.applies_at) - Date.parse(ch.created_at), 14 * DAY, 'the comment period of its announcement');
+  // public: anyone sees what is coming
+  const list = await srv.api('GET', '/api/v1/wage-changes?state=scheduled');
+  assert.equal(list.status, 200, list.text);
+  assert.deepEqual(list.json.items.find((c) => c.id === ch.id), ch);
+  assertProblem(await srv.api('GET', '/api/v1/wage-changes?state=soon'), 400, 'BAD_QUERY');
+  // its announcement: a comment period ending when it applies, open to workers' comments
+  const ann = await srv.api('GET', `/api/v1/announcements/${ch.announcement_id}`, { token: ke.token });
+  assert.equal(ann.status, 200, ann.text);
+  assert.deepEqual([ann.json.kind, ann.json.rule_id, ann.json.applies_at, ann.json.comment_until, ann.json.comments_open],
+    ['benchmarks', 'claim_floor', ch.applies_at, ch.applies_at, true]);
+  assert.match(ann.json.body, /amount: 16113\.75 → 200000/);
+  const said = await srv.api('POST', `/api/v1/announcements/${ch.announcement_id}/comments`, { token: ke.token, body: { body: 'This raise is overdue.' } });
+  assert.equal(said.status, 201, said.text);
+  assert.equal((await auditOf('wage.change.scheduled')).filter((a) => a.detail.change_id === ch.id).length, 1);
+
+  // not in force before the period ends: same version, same figures, and the old floor still lets Kenyans claim
+  const waiting = (await srv.api('GET', '/api/v1/wage-benchmarks')).json;
+  assert.equal(waiting.version, before);
+  assert.equal(waiting.items.find((c) => c.country === 'KE').minimum.hourly_micros, 71_510_725);
+  const ke2 = await worker('KE');
+  assert.equal((await claim(ke2, p.id)).status, 200, 'the claim floor still reads the table in force');
+  await advance(14 * DAY - 60_000);
+  await sleep(1500); // a tick of the job, which must not apply it yet
+  assert.equal(await tablesVersion(), before);
+  assert.equal((await srv.api('GET', `/api/v1/announcements/${ch.announcement_id}`, { token: ke.token })).json.comments_open, true);
+
+  // the period ends: the job applies it
+  await advance(61_000);
+  const [done] = await settled([ch.id]);
+  assert.deepEqual([done.state, done.applied_version], ['applied', before + 1]);
+  assert.ok(Date.parse(done.applied_at) >= Date.parse(ch.applies_at));
   const tables = (await srv.api('GET', '/api/v1/wage-benchmarks')).json;
   assert.equal(tables.version, before + 1);
   const keNow = tables.items.find((c) => c.country === 'KE');
@@ -181,72 +246,180 @@ test('admin edits are versioned, audited and public; a raised legal minimum refu
     [before + 1, 'wage_benchmarks', 'KE/minimum/Nairobi/Mombasa/Kisumu', adminId, keRaise.reason]);
   assert.equal(hist.old.amount, '16113.75');
   assert.equal(hist.new.amount, '200000');
-  const audit = (await srv.api('GET', '/api/v1/audit?limit=500', { token: adminToken })).json.items.filter((a) => a.action === 'wage.benchmark.put');
+  const audit = await auditOf('wage.benchmark.put');
   assert.equal(audit.length, 1);
-  assert.deepEqual([audit[0].actor_id, audit[0].target, audit[0].detail.version, audit[0].detail.reason, audit[0].detail.new.amount],
-    [adminId, 'KE/minimum/Nairobi/Mombasa/Kisumu', before + 1, keRaise.reason, '200000']);
+  assert.deepEqual([audit[0].actor_id, audit[0].target, audit[0].detail.version, audit[0].detail.reason, audit[0].detail.new.amount, audit[0].detail.change_id],
+    [adminId, 'KE/minimum/Nairobi/Mombasa/Kisumu', before + 1, keRaise.reason, '200000', ch.id]);
 
-  // the floor follows at once: the Kenyan worker is refused, the Nigerian one is not
-  const refused = assertProblem(await claim(ke, p.id), 403, 'BELOW_PAY_FLOOR');
+  // the floor follows: a Kenyan worker is refused, a Nigerian one is not
+  const ke3 = await worker('KE');
+  const refused = assertProblem(await claim(ke3, p.id), 403, 'BELOW_PAY_FLOOR');
   assert.deepEqual([refused.currency, refused.floor_micros_per_hour, refused.rate_micros_per_hour], ['KES', 887_573_964, 774_193_548]);
   assert.equal((await claim(ng, p.id)).status, 200);
   assert.equal((await srv.api('GET', `/api/v1/projects/${p.id}`, { token: ke.token })).json.offered, false);
   const pc = (await srv.api('GET', `/api/v1/projects/${p.id}/pay-check`, { token: rtoken })).json;
   assert.equal(pc.version, before + 1);
   assert.deepEqual(pc.countries.find((c) => c.country === 'KE').meets_floor, false);
+  // an applied change can no longer be withdrawn
+  assertProblem(await srv.api('POST', `/api/v1/wage-changes/${ch.id}/withdraw`, { token: adminToken, body: { reason: 'too late' } }), 409, 'WAGE_CHANGE_NOT_SCHEDULED');
 
-  // a country's basics: fewer normal hours raise the hourly minimum; a field left out keeps its value
-  const c = await srv.api('POST', '/api/v1/wage-countries', { token: adminToken, body: { country: 'KE', normal_weekly_hours: '40', reason: 'Test: 40-hour week' } });
-  assert.equal(c.status, 200, c.text);
-  assert.equal(c.json.version, before + 2);
-  assert.deepEqual([c.json.row.normal_weekly_hours, c.json.row.usd_per_unit, c.json.previous.normal_weekly_hours], ['40', '0.00775', '52']);
-  assertProblem(await srv.api('POST', '/api/v1/wage-countries', { token: adminToken, body: { country: 'KE', usd_per_unit: 'abc', reason: 'bad rate' } }), 422, 'INVALID_FIELD');
+  // countries: several changes scheduled together, each checked against the tables after the earlier ones
+  const hours = await srv.api('POST', '/api/v1/wage-countries', { token: adminToken, body: { country: 'KE', normal_weekly_hours: '40', reason: 'Test: 40-hour week' } });
+  assert.equal(hours.status, 202, hours.text);
+  assert.deepEqual([hours.json.new.normal_weekly_hours, hours.json.new.usd_per_unit, hours.json.old.normal_weekly_hours], ['40', '0.00775', '52']);
   const badRate = await srv.api('POST', '/api/v1/wage-countries', { token: adminToken, body: { country: 'KE', usd_per_unit: 'abc', reason: 'bad rate' } });
-  assert.equal(badRate.json.field, '/usd_per_unit');
+  assert.equal(assertProblem(badRate, 422, 'INVALID_FIELD').field, '/usd_per_unit');
   const badHours = await srv.api('POST', '/api/v1/wage-countries', { token: adminToken, body: { country: 'KE', normal_weekly_hours: '90', reason: 'too many' } });
   assert.equal(assertProblem(badHours, 422, 'INVALID_FIELD').field, '/normal_weekly_hours');
   const lower = await srv.api('POST', '/api/v1/wage-countries', { token: adminToken, body: { country: 'ke', normal_weekly_hours: '40', reason: 'lower case' } });
   assert.equal(assertProblem(lower, 422, 'INVALID_FIELD').field, '/country');
-  // a new country needs every field; then benchmarks may use it
+  // a new country needs every field; a benchmark may use it once it is scheduled
   const partial = await srv.api('POST', '/api/v1/wage-countries', { token: adminToken, body: { country: 'FR', name: 'France', reason: 'add France' } });
   assert.equal(assertProblem(partial, 422, 'INVALID_FIELD').field, '/currency');
+  const smic = { country: 'FR', region: 'national', kind: 'minimum', amount: '11.88', currency: 'EUR', unit: 'hour', ref_date: '2026-01-01', method: 'statutory(SMIC)', confidence: 'V', source: 'https://example.org/smic', reason: 'SMIC 2026' };
+  assert.equal(assertProblem(await srv.api('POST', '/api/v1/wage-benchmarks', { token: adminToken, body: smic }), 422, 'INVALID_FIELD').field, '/country',
+    'no French basics yet, not even scheduled');
   const fr = await srv.api('POST', '/api/v1/wage-countries', {
     token: adminToken,
     body: { country: 'FR', name: 'France', currency: 'EUR', usd_per_unit: '1.08', fx_date: '2026-06', normal_weekly_hours: '35', hours_source: 'Code du travail', reason: 'add France' },
   });
-  assert.equal(fr.status, 201, fr.text);
-  assert.equal(fr.json.previous, null);
-  const frMin = await srv.api('POST', '/api/v1/wage-benchmarks', {
-    token: adminToken,
-    body: { country: 'FR', region: 'national', kind: 'minimum', amount: '11.88', currency: 'EUR', unit: 'hour', ref_date: '2026-01-01', method: 'statutory(SMIC)', confidence: 'V', source: 'https://example.org/smic', reason: 'SMIC 2026' },
-  });
-  assert.equal(frMin.status, 201, frMin.text);
-  // EUR now has a rate: the EUR pay check works
+  assert.equal(fr.status, 202, fr.text);
+  assert.equal(fr.json.old, null);
+  const frMin = await srv.api('POST', '/api/v1/wage-benchmarks', { token: adminToken, body: smic });
+  assert.equal(frMin.status, 202, frMin.text);
+  // a field left out keeps its value as scheduled, not as in force
+  const cite = await srv.api('POST', '/api/v1/wage-countries', { token: adminToken, body: { country: 'FR', hours_source: 'Code du travail, art. L3121-27', reason: 'cite the article' } });
+  assert.equal(cite.status, 202, cite.text);
+  assert.deepEqual([cite.json.old.hours_source, cite.json.new.currency, cite.json.new.usd_per_unit], ['Code du travail', 'EUR', '1.08']);
+  // a country's currency cannot change while a scheduled benchmark would lose its USD rate
+  const orphan = await srv.api('POST', '/api/v1/wage-countries', { token: adminToken, body: { country: 'FR', currency: 'CHF', reason: 'wrong' } });
+  assert.equal(assertProblem(orphan, 422, 'INVALID_FIELD').field, '/currency');
+  // nothing is in force yet: EUR still has no rate
+  const eurBefore = await srv.api('POST', '/api/v1/pay-check', { token: rtoken, body: { reward_micros: 500_000, currency: 'EUR', estimated_seconds: 30 } });
+  assert.equal(eurBefore.json.rate_known, false);
+
+  await advance(14 * DAY + 1000);
+  const applied = await settled([hours.json.id, fr.json.id, frMin.json.id, cite.json.id]);
+  assert.deepEqual(applied.map((c) => [c.state, c.applied_version]),
+    [['applied', before + 2], ['applied', before + 3], ['applied', before + 4], ['applied', before + 5]], 'in order of applies_at, then id');
   const eur = await srv.api('POST', '/api/v1/pay-check', { token: rtoken, body: { reward_micros: 500_000, currency: 'EUR', estimated_seconds: 30 } });
   assert.equal(eur.json.rate_known, true);
   const frCheck = eur.json.countries.find((x) => x.country === 'FR');
   assert.deepEqual([frCheck.floor_basis, frCheck.floor_micros_per_hour, frCheck.meets_floor], ['legal_minimum', 11_880_000, true]);
-  // a country's currency cannot change while its benchmarks would lose their USD rate
-  const orphan = await srv.api('POST', '/api/v1/wage-countries', { token: adminToken, body: { country: 'FR', currency: 'CHF', reason: 'wrong' } });
-  assert.equal(assertProblem(orphan, 422, 'INVALID_FIELD').field, '/currency');
+  const frRow = (await srv.api('GET', '/api/v1/wage-benchmarks')).json.items.find((x) => x.country === 'FR');
+  assert.equal(frRow.hours_source, 'Code du travail, art. L3121-27');
 
   const history = (await srv.api('GET', '/api/v1/wage-benchmarks/history')).json.items;
-  assert.deepEqual(history.map((h) => h.version), [1, before + 1, before + 2, before + 3, before + 4]);
-  assert.deepEqual(history.map((h) => h.table), ['seed', 'wage_benchmarks', 'country_basics', 'country_basics', 'wage_benchmarks']);
+  assert.deepEqual(history.map((h) => h.version), [1, before + 1, before + 2, before + 3, before + 4, before + 5]);
+  assert.deepEqual(history.map((h) => h.table), ['seed', 'wage_benchmarks', 'country_basics', 'country_basics', 'wage_benchmarks', 'country_basics']);
   const page = (await srv.api('GET', `/api/v1/wage-benchmarks/history?after_id=${history[2].id}&limit=1`)).json.items;
   assert.deepEqual(page.map((h) => h.id), [history[3].id]);
 
   // one currency has one rate: a second EUR country at another rate takes France along, in the history too
-  const de = await srv.api('POST', '/api/v1/wage-countries', {
-    token: adminToken,
-    body: { country: 'DE', name: 'Germany', currency: 'EUR', usd_per_unit: '1.10', fx_date: '2026-07', normal_weekly_hours: '40', hours_source: 'ArbZG', reason: 'add Germany' },
+  const de = await editAndApply('/api/v1/wage-countries', {
+    country: 'DE', name: 'Germany', currency: 'EUR', usd_per_unit: '1.10', fx_date: '2026-07', normal_weekly_hours: '40', hours_source: 'ArbZG', reason: 'add Germany',
   });
-  assert.equal(de.status, 201, de.text);
-  assert.deepEqual(de.json.rate_followed_by, ['FR']);
+  assert.equal(de.applied_version, before + 6);
   const frNow = (await srv.api('GET', '/api/v1/wage-benchmarks')).json.items.find((x) => x.country === 'FR');
   assert.deepEqual([frNow.usd_per_unit, frNow.fx_date], ['1.10', '2026-07']);
   const last = (await srv.api('GET', '/api/v1/wage-benchmarks/history')).json.items.slice(-2);
-  assert.deepEqual(last.map((h) => [h.version, h.key]), [[before + 5, 'DE'], [before + 5, 'FR']]);
+  assert.deepEqual(last.map((h) => [h.version, h.key]), [[before + 6, 'DE'], [before + 6, 'FR']]);
   assert.deepEqual([last[1].old.usd_per_unit, last[1].new.usd_per_unit], ['1.08', '1.10']);
   assert.match(last[1].reason, /the rate of EUR follows DE: add Germany/);
+  const deAudit = (await auditOf('wage.country.put')).find((a) => a.detail.change_id === de.id);
+  assert.deepEqual(deAudit.detail.rate_followed_by, ['FR']);
+});
+
+test('emergency: a change that lowers nothing applies at once and is still announced; a lowering never skips the period', async () => {
+  const ng = { country: 'NG', region: 'national', kind: 'minimum', amount: '80000', currency: 'NGN', unit: 'month', ref_date: '2026-10-01',
+    method: 'statutory(test)', confidence: 'V', source: 'https://example.org/ng-2026', reason: 'a raise agreed with the unions' };
+  const emergency = { reason: 'the new legal minimum is already in force' };
+  const v0 = await tablesVersion();
+  const up = await srv.api('POST', '/api/v1/wage-benchmarks', { token: adminToken, body: { ...ng, emergency } });
+  assert.equal(up.status, 200, up.text);
+  assert.equal(up.json.version, v0 + 1);
+  assert.deepEqual([up.json.previous.amount, up.json.row.amount], ['70000', '80000']);
+  const c = up.json.change;
+  assert.deepEqual([c.state, c.emergency_reason, c.applied_version, c.applies_at], ['applied', emergency.reason, v0 + 1, c.created_at]);
+  const ngNow = (await srv.api('GET', '/api/v1/wage-benchmarks')).json.items.find((x) => x.country === 'NG');
+  assert.equal(ngNow.minimum.amount, '80000');
+  // announced all the same, with the reason it did not wait
+  const ann = (await srv.api('GET', `/api/v1/announcements/${c.announcement_id}`, { token: adminToken })).json;
+  assert.match(ann.short_period_reason, /emergency .*already in force/);
+  assert.equal(ann.applies_at, c.created_at);
+  assert.equal(ann.comments_open, true);
+  const put = (await auditOf('wage.benchmark.put')).find((a) => a.detail.change_id === c.id);
+  assert.equal(put.detail.emergency_reason, emergency.reason);
+  // a new benchmark above the binding minimum lowers nothing either
+  const lagos = await srv.api('POST', '/api/v1/wage-benchmarks', { token: adminToken, body: { ...ng, region: 'Lagos', amount: '90000', emergency } });
+  assert.equal(lagos.status, 201, lagos.text);
+  // wording of a country that moves no figure
+  const cite = await srv.api('POST', '/api/v1/wage-countries', { token: adminToken, body: { country: 'NG', hours_source: 'Labour Act, s. 13', reason: 'cite', emergency } });
+  assert.equal(cite.status, 200, cite.text);
+  const v1 = await tablesVersion();
+  assert.equal(v1, v0 + 3);
+
+  // whatever lowers a floor, a figure or moves a rate must wait: 422 naming the field, nothing stored
+  const changesBefore = (await srv.api('GET', '/api/v1/wage-changes?limit=500')).json.items.length;
+  for (const [path, body, field] of [
+    ['/api/v1/wage-benchmarks', { ...ng, amount: '60000' }, '/amount'],
+    ['/api/v1/wage-benchmarks', { ...ng, unit: 'week', amount: '15000' }, '/amount'],
+    ['/api/v1/wage-benchmarks', { ...ng, region: 'Kano', amount: '50000' }, '/amount'], // a new, lower regional minimum binds
+    ['/api/v1/wage-benchmarks', { ...ng, kind: 'living', amount: '50000', confidence: '?' }, '/amount'],
+    ['/api/v1/wage-countries', { country: 'NG', normal_weekly_hours: '48', reason: 'longer week' }, '/normal_weekly_hours'],
+    ['/api/v1/wage-countries', { country: 'NG', usd_per_unit: '0.0007', reason: 'new rate' }, '/usd_per_unit'],
+  ]) {
+    const r = await srv.api('POST', path, { token: adminToken, body: { ...body, emergency } });
+    assert.equal(assertProblem(r, 422, 'WAGE_EMERGENCY_LOWERS', JSON.stringify(body)).field, field, JSON.stringify(body));
+  }
+  assert.equal(await tablesVersion(), v1);
+  assert.equal((await srv.api('GET', '/api/v1/wage-changes?limit=500')).json.items.length, changesBefore);
+  // the same lowering goes through the comment period
+  const slow = await srv.api('POST', '/api/v1/wage-benchmarks', { token: adminToken, body: { ...ng, amount: '60000' } });
+  assert.equal(slow.status, 202, slow.text);
+  assert.equal(await tablesVersion(), v1);
+  const w = await srv.api('POST', `/api/v1/wage-changes/${slow.json.id}/withdraw`, { token: adminToken, body: { reason: 'proposed by mistake' } });
+  assert.equal(w.status, 200, w.text);
+});
+
+test('withdrawing: admins only, while scheduled, announced; a change that no longer fits is withdrawn by the job, never half-applied', async () => {
+  const ch = { country: 'CH', name: 'Switzerland', currency: 'CHF', usd_per_unit: '1.12', fx_date: '2026-06', normal_weekly_hours: '42', hours_source: 'ArG', reason: 'add Switzerland' };
+  const country = await srv.api('POST', '/api/v1/wage-countries', { token: adminToken, body: ch });
+  assert.equal(country.status, 202, country.text);
+  const bench = await srv.api('POST', '/api/v1/wage-benchmarks', {
+    token: adminToken,
+    body: { country: 'CH', region: 'Geneva', kind: 'minimum', amount: '24.32', currency: 'CHF', unit: 'hour', ref_date: '2026-01-01', method: 'statutory(canton)', confidence: 'V', source: 'https://example.org/ge', reason: 'Geneva minimum' },
+  });
+  assert.equal(bench.status, 202, bench.text);
+  const id = country.json.id;
+  const withdraw = (token, body = { reason: 'the rate source is not confirmed' }, cid = id) => srv.api('POST', `/api/v1/wage-changes/${cid}/withdraw`, { token, body });
+  const w = await worker('KE');
+  assertProblem(await withdraw(w.token), 403, 'ROLE_FORBIDDEN');
+  assertProblem(await withdraw(rtoken), 403, 'ROLE_FORBIDDEN');
+  assertProblem(await withdraw(undefined), 401, 'AUTH_REQUIRED');
+  assert.equal(assertProblem(await withdraw(adminToken, { reason: ' ' }), 422, 'INVALID_FIELD').field, '/reason');
+  assert.equal(assertProblem(await withdraw(adminToken, { reason: 'ok', why: 1 }), 422, 'INVALID_FIELD').field, '/why');
+  assertProblem(await withdraw(adminToken, undefined, 999999), 404, 'NOT_FOUND');
+  const done = await withdraw(adminToken);
+  assert.equal(done.status, 200, done.text);
+  assert.deepEqual([done.json.state, done.json.withdrawn_by, done.json.withdraw_reason], ['withdrawn', adminId, 'the rate source is not confirmed']);
+  assertProblem(await withdraw(adminToken), 409, 'WAGE_CHANGE_NOT_SCHEDULED');
+  // workers are told
+  const note = (await srv.api('GET', '/api/v1/announcements', { token: w.token })).json.items.find((a) => a.id === done.json.withdraw_announcement_id);
+  assert.ok(note, 'the follow-up announcement');
+  assert.match(note.title, /Withdrawn: wage table change CH/);
+  assert.match(note.body, /the rate source is not confirmed/);
+
+  // the Geneva minimum needed the Swiss basics: when its time comes it no longer fits, and nothing of it applies
+  const v = await tablesVersion();
+  await advance(14 * DAY + 1000);
+  const [b] = await settled([bench.json.id]);
+  assert.deepEqual([b.state, b.withdrawn_by, b.applied_at, b.applied_version], ['withdrawn', null, null, null]);
+  assert.match(b.withdraw_reason, /CH has no row in the country basics/);
+  assert.equal(await tablesVersion(), v);
+  const tables = (await srv.api('GET', '/api/v1/wage-benchmarks')).json;
+  assert.equal(tables.benchmarks.some((x) => x.country === 'CH'), false);
+  const byJob = (await auditOf('wage.change.withdrawn')).find((a) => a.detail.change_id === b.id);
+  assert.deepEqual([byJob.actor_id, byJob.detail.by], [null, 'server']);
+  assert.ok(b.withdraw_announcement_id > 0);
 });

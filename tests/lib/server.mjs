@@ -107,10 +107,12 @@ async function createDatabase() {
 /**
  * Starts `fairlabel serve` on a free port with a fresh database.
  * options.env: extra environment for the server (and for CLI calls made through the handle).
+ * options.sameDatabaseAs: another server's handle: this one serves that server's database instead (several
+ * servers on one PostgreSQL database); its stop() neither verifies nor drops it, the first server's does.
  */
-export async function startServer({ env = {}, threads = 2 } = {}) {
+export async function startServer({ env = {}, threads = 2, sameDatabaseAs } = {}) {
   requireBinary();
-  const db = await createDatabase();
+  const db = sameDatabaseAs ? { url: sameDatabaseAs.dbUrl, shared: true, async drop() {} } : await createDatabase();
   const serverEnv = { FAIRLABEL_LOG: 'off', ...env };
   // The CLI shares the database with the server; make sure the schema exists before both use it.
   const mig = await run(BIN, ['migrate', '--db', db.url], { env: serverEnv });
@@ -154,15 +156,22 @@ export async function startServer({ env = {}, threads = 2 } = {}) {
   }
 
   let stopped = false;
+  let killed = false;
   // A crash mid-test shows up as connection errors; say what happened to the server.
   exitPromise.then((e) => {
-    if (!stopped) process.stderr.write(`\nfairlabel server ${url} exited unexpectedly (${JSON.stringify(e)}); stderr tail:\n${stderr.slice(-4000)}\n`);
+    if (!stopped && !killed) process.stderr.write(`\nfairlabel server ${url} exited unexpectedly (${JSON.stringify(e)}); stderr tail:\n${stderr.slice(-4000)}\n`);
   });
   const srv = {
     url,
     dbUrl: db.url,
     env: serverEnv,
     stderr: () => stderr,
+    /** Ends the process only (SIGKILL: no graceful shutdown); stop() later still verifies and drops. */
+    async kill() {
+      killed = true;
+      if (!exited) child.kill('SIGKILL');
+      await exitPromise;
+    },
     async stop() {
       if (stopped) return;
       stopped = true;
@@ -172,6 +181,7 @@ export async function startServer({ env = {}, threads = 2 } = {}) {
         await exitPromise;
         clearTimeout(t);
       }
+      if (db.shared) return;
       // Whatever a test did through the API, the ledger it leaves behind must verify (issue 5).
       const v = await run(BIN, ['ledger', 'verify', '--db', db.url], { env: serverEnv });
       await db.drop();

@@ -54,6 +54,12 @@ static void test_kinds(void **state)
     assert_string_equal(due_decision_kind_name(DUE_PAY_REFUSAL), "pay_refusal");
     assert_false(due_needs_human_approval(DUE_REJECTION)); /* a rejection is itself a human's review */
     assert_true(due_needs_human_approval(DUE_DEACTIVATION));
+    /* a risk score's lower tier: a kind of its own, in effect only with a human */
+    assert_true(due_decision_kind_parse("review_tier", &k));
+    assert_int_equal(k, DUE_REVIEW_TIER);
+    assert_string_equal(due_decision_kind_name(DUE_REVIEW_TIER), "review_tier");
+    assert_true(due_needs_human_approval(DUE_REVIEW_TIER));
+    assert_string_equal(due_decision_kind_name((enum due_decision_kind)(DUE_REVIEW_TIER + 1)), "");
 }
 
 static void test_restrictions(void **state)

@@ -89,6 +89,8 @@ static void test_api_roles(void **state)
         {"POST", "/api/v1/auth/login"},     {"POST", "/api/v1/auth/register"},
         {"POST", "/api/v1/escrow/webhook"}, {"GET", "/api/v1/quality-rules"},
         {"GET", "/api/v1/wage-benchmarks"}, {"GET", "/api/v1/wage-benchmarks/history"},
+        /* the wage-table changes announced and not yet in force, applied or withdrawn (FW-23) */
+        {"GET", "/api/v1/wage-changes"},
         /* the public region page: every country's state and history (FW-15) */
         {"GET", "/api/v1/regions"},         {"GET", "/api/v1/regions/history"},
         /* the login-free contact page (FW-17); the ticket routes check the ticket-scoped bearer themselves */
@@ -99,6 +101,8 @@ static void test_api_roles(void **state)
         {"GET", "/api/v1/transparency"},
         /* the published risk-score rules (FW-25, FW-26) */
         {"GET", "/api/v1/risk/rules"},
+        /* the emailed link of an email re-verification step-up (FW-25): the one-time token is the credential */
+        {"POST", "/api/v1/email-verification/confirm"},
     };
     for (size_t i = 0; i < route_count; i++) {
         const struct route *rt = &route_table[i];

@@ -50,6 +50,11 @@ function appealRow(a) {
     el('td', {}, a.evidence), el('td', {}, a.statement), el('td', {}, when(a.due_at)), el('td', {}, outcome, note, b));
 }
 
+const KIND_LABELS = {
+  rejection: 'rejection', hold: 'hold', deactivation: 'deactivation', qualification_removal: 'qualification removal',
+  pay_refusal: 'pay refusal', review_tier: 'review tier (risk score)',
+};
+
 async function refresh() {
   try {
     const [restrictions, appeals, decisions] = await Promise.all([
@@ -57,7 +62,7 @@ async function refresh() {
     section.querySelector('#dp-restrictions-body').replaceChildren(...restrictions.items.map(restrictionRow));
     section.querySelector('#dp-appeals-body').replaceChildren(...appeals.items.map(appealRow));
     section.querySelector('#dp-decisions-body').replaceChildren(...decisions.items.slice(0, 50).map((d) => el('tr', {},
-      el('td', {}, String(d.id)), el('td', {}, `#${d.worker_id}`), el('td', {}, d.kind), el('td', {}, d.rule),
+      el('td', {}, String(d.id)), el('td', {}, `#${d.worker_id}`), el('td', {}, KIND_LABELS[d.kind] || d.kind), el('td', {}, d.rule),
       el('td', {}, d.decided_by ? `#${d.decided_by}` : 'automated (no effect until confirmed)'), el('td', {}, d.state),
       el('td', {}, d.appeal ? d.appeal.state : '—'))));
   } catch (err) {

@@ -1,10 +1,11 @@
 // Admin panel: region policy (FW-15). Propose a change of a country's state (422 lists every missing field),
-// approve or reject other admins' proposals (the two-person rule: the server refuses your own), and a timeline
-// of each country's changes.
+// approve or reject other admins' proposals (the two-person rule: no Approve button on your own, and the server
+// refuses it anyway), and a timeline of each country's changes with who proposed and decided them, and when.
 // Hooks inside section#regions-panel: form#region-form (#region-country, #region-to, #region-reason,
 //   #region-explanation, #region-basis, #region-reference, #region-effective, #region-emergency,
 //   #region-emergency-reason), #region-status (aria-live), ul#region-problems, table#region-proposals
-//   (tr[data-change-id] with input.region-note, button[data-decision]), #region-timeline (section[data-country]).
+//   (tr[data-change-id] with input.region-note, button[data-decision]), #region-timeline (section[data-country]
+//   with li[data-change-id][data-state]); the section gets data-ready="true" once the first list is drawn.
 import { api, announce, el, readCookie } from '/static/api.js';
 
 const day = (iso) => (iso ? new Date(iso).toISOString().slice(0, 10) : '–');
@@ -80,30 +81,46 @@ export async function mount(section) {
     }
   }
 
+  // names of admins for the proposals and the timeline; an id stands in for one not listed
+  const names = new Map();
+  const who = (id) => names.get(id) || `admin #${id}`;
+  const me = await api('GET', '/api/v1/me');
+
   async function reload() {
-    const { items } = await api('GET', '/api/v1/region-changes');
+    const [{ items }, admins] = await Promise.all([api('GET', '/api/v1/region-changes'),
+      api('GET', '/api/v1/users?role=admin&limit=1000')]);
+    for (const u of admins.items) names.set(u.id, u.display_name);
     const pending = items.filter((c) => c.state === 'proposed');
     proposals.replaceChildren(
       el('thead', {}, el('tr', {}, ['Country', 'Change', 'Reason and basis', 'Effective', 'Proposed by', ''].map((h) => el('th', { scope: 'col' }, h)))),
       el('tbody', {}, pending.length ? pending.map((c) => {
         const note = el('input', { type: 'text', class: 'region-note', 'aria-label': `Note on change ${c.id}`, placeholder: 'Note (needed to reject)' });
+        const own = c.proposed_by === me.id;
         return el('tr', { dataset: { changeId: String(c.id) } },
           el('td', {}, c.country), el('td', {}, `${c.from} → ${c.to}${c.emergency ? ' (emergency)' : ''}`),
           el('td', {}, `${c.reason} · ${c.legal_basis || 'no basis'} ${c.legal_reference}`),
-          el('td', {}, day(c.effective_at)), el('td', {}, `admin ${c.proposed_by}`),
+          el('td', {}, day(c.effective_at)), el('td', {}, `${who(c.proposed_by)}, ${day(c.created_at)}`),
           el('td', {}, note,
-            el('button', { type: 'button', class: 'btn btn-small', dataset: { decision: 'approve' }, onclick: () => decide(c, 'approve', note.value.trim()) }, 'Approve'),
-            el('button', { type: 'button', class: 'btn btn-ghost btn-small', dataset: { decision: 'reject' }, onclick: () => decide(c, 'reject', note.value.trim()) }, 'Reject')));
+            own ? el('span', { class: 'subtle region-own' }, 'You proposed it: another admin must approve it. ')
+              : el('button', { type: 'button', class: 'btn btn-small', dataset: { decision: 'approve' }, onclick: () => decide(c, 'approve', note.value.trim()) }, 'Approve'),
+            el('button', { type: 'button', class: 'btn btn-ghost btn-small', dataset: { decision: 'reject' }, onclick: () => decide(c, 'reject', note.value.trim()) },
+              own ? 'Withdraw' : 'Reject')));
       }) : el('tr', {}, el('td', { colspan: 6 }, 'No proposals waiting.'))));
     const byCountry = new Map();
     for (const c of items) byCountry.set(c.country, [...(byCountry.get(c.country) || []), c]);
+    const step = (c) => {
+      const parts = [`${day(c.created_at)} proposed by ${who(c.proposed_by)}`];
+      if (c.approved_by) parts.push(`${day(c.decided_at)} approved by ${who(c.approved_by)} (${c.notices} workers notified)`);
+      if (c.rejected_by) parts.push(`${day(c.decided_at)} rejected by ${who(c.rejected_by)}: ${c.decision_note}`);
+      if (c.applied_at && c.state === 'applied') parts.push(`${day(c.applied_at)} applied`);
+      return el('li', { dataset: { changeId: String(c.id), state: c.state } },
+        el('strong', {}, `${c.from} → ${c.to}`), ` (${c.state})`, c.effective_at ? `, effective ${day(c.effective_at)}` : '',
+        el('ul', {}, parts.map((t) => el('li', {}, t))));
+    };
+    // oldest first, so the timeline reads in order
     timeline.replaceChildren(...[...byCountry.entries()].sort().map(([cc, list]) => el('section', { dataset: { country: cc } },
-      el('h3', {}, cc),
-      el('ol', {}, list.map((c) => el('li', {},
-        `${day(c.created_at)} ${c.from} → ${c.to}: ${c.state}`,
-        c.approved_by ? ` (proposed by admin ${c.proposed_by}, approved by admin ${c.approved_by}, ${c.notices} workers notified)` : ` (proposed by admin ${c.proposed_by})`,
-        c.effective_at ? `, effective ${day(c.effective_at)}` : '',
-          c.rejected_by ? `, rejected by admin ${c.rejected_by}: ${c.decision_note}` : ''))))));
+      el('h3', {}, cc), el('ol', {}, [...list].reverse().map(step)))));
   }
   await reload();
+  section.dataset.ready = 'true';
 }

@@ -1,9 +1,10 @@
 // Admin panel: the wage benchmark tables (FW-5). Shows per country the hourly legal minimum and living wage in
-// local currency and USD with stale marks, edits a benchmark row or a country's basics (each with a reason, which
-// the public history shows), and lists that history.
+// local currency and USD with stale marks, proposes a change to a benchmark row or a country's basics (each with a
+// reason, which the public history shows), lists the changes waiting for their comment period (FW-23) with a
+// withdraw action, and lists the history.
 // Hooks inside section#wages-panel: #wages-version, #wages-status (aria-live), table#wages-table,
-//   form#wage-benchmark-form (inputs named as the CSV columns + reason), form#wage-country-form,
-//   table#wages-history.
+//   form#wage-benchmark-form (inputs named as the CSV columns + reason, emergency checkbox + emergency reason),
+//   form#wage-country-form, table#wage-changes (one row per change, data-change-id, data-state), table#wages-history.
 import {
   api, announce, el, clearFieldErrors, showApiFieldError, microsToDecimal,
 } from '/static/api.js';
@@ -59,6 +60,22 @@ function formFields(form, fields, prefix) {
   return inputs;
 }
 
+const day = (iso) => (iso ? iso.slice(0, 10) : '–');
+
+/** The emergency option: apply at once, allowed by the server only when the change lowers nothing (FW-23). */
+function emergencyFields(form, inputs, prefix) {
+  inputs.emergencyOn = el('input', { id: `${prefix}-emergency-on`, type: 'checkbox', name: 'emergency_on' });
+  inputs.emergency = el('input', { id: `${prefix}-emergency`, type: 'text', name: 'emergency', autocomplete: 'off',
+    placeholder: 'Why it cannot wait 14 days' });
+  form.append(el('div', { class: 'field field-check' }, inputs.emergencyOn,
+    el('label', { for: `${prefix}-emergency-on` }, 'Apply at once (only a raise: a change that lowers a floor waits for its comment period)')),
+  el('div', { class: 'field' }, el('label', { for: `${prefix}-emergency` }, 'Emergency reason (public)'), inputs.emergency));
+}
+
+function withEmergency(body, inputs) {
+  if (inputs.emergencyOn.checked) body.emergency = { reason: inputs.emergency.value.trim() };
+}
+
 export async function mount(section) {
   const version = el('p', { id: 'wages-version', class: 'subtle' });
   const status = el('p', { id: 'wages-status', class: 'status', role: 'status', 'aria-live': 'polite', hidden: true });
@@ -73,13 +90,21 @@ export async function mount(section) {
     el('h2', {}, 'Add or replace a benchmark row'),
     el('p', { class: 'hint' }, 'A row is keyed by country, region and kind; the same key replaces it.'));
   const bInputs = formFields(bForm, BENCHMARK_FIELDS, 'wb');
+  emergencyFields(bForm, bInputs, 'wb');
   bForm.append(el('div', { class: 'form-actions' }, el('button', { class: 'btn', type: 'submit' }, 'Save benchmark')));
 
   const cForm = el('form', { id: 'wage-country-form', class: 'wage-form', novalidate: true },
     el('h2', {}, 'Edit a country'),
     el('p', { class: 'hint' }, 'Fields left empty keep their value; a new country needs them all. Other countries of the same currency follow a new rate.'));
   const cInputs = formFields(cForm, COUNTRY_FIELDS, 'wc');
+  emergencyFields(cForm, cInputs, 'wc');
   cForm.append(el('div', { class: 'form-actions' }, el('button', { class: 'btn', type: 'submit' }, 'Save country')));
+
+  const chBody = el('tbody');
+  const changes = el('table', { id: 'wage-changes', class: 'data-table' },
+    el('caption', {}, 'Changes announced to workers (FW-23): each applies when its 14-day comment period ends'),
+    el('thead', {}, el('tr', {}, ...['#', 'What', 'Change', 'Reason', 'State', ''].map((h) => el('th', { scope: 'col' }, h)))),
+    chBody);
 
   const hBody = el('tbody');
   const history = el('table', { id: 'wages-history', class: 'data-table' },
@@ -88,11 +113,17 @@ export async function mount(section) {
     hBody);
 
   section.append(version, status, el('div', { class: 'table-wrap' }, table), el('div', { class: 'wage-forms' }, bForm, cForm),
-    el('div', { class: 'table-wrap' }, history));
+    el('div', { class: 'table-wrap' }, changes), el('div', { class: 'table-wrap' }, history));
 
   let countries = [];
   async function load() {
-    const [tables, hist] = await Promise.all([api('GET', '/api/v1/wage-benchmarks'), api('GET', '/api/v1/wage-benchmarks/history?limit=500')]);
+    const [tables, hist, pending] = await Promise.all([api('GET', '/api/v1/wage-benchmarks'),
+      api('GET', '/api/v1/wage-benchmarks/history?limit=500'), api('GET', '/api/v1/wage-changes?limit=500')]);
+    // the scheduled ones first, then the latest 20 applied or withdrawn
+    const rows = pending.items.filter((c) => c.state === 'scheduled')
+      .concat(pending.items.filter((c) => c.state !== 'scheduled').slice(-20).reverse());
+    chBody.replaceChildren(...(rows.length ? rows.map(changeRow)
+      : [el('tr', {}, el('td', { colspan: '6', class: 'subtle' }, 'No changes yet.'))]));
     countries = tables.items;
     version.textContent = `Tables version ${tables.version} · platform floor ${hourly(tables.platform_floor_usd_micros_per_hour)} USD an hour`;
     tbody.replaceChildren(...tables.items.map((c) => el('tr', {},
@@ -108,6 +139,35 @@ export async function mount(section) {
     }));
   }
 
+  function changeRow(c) {
+    const diff = c.old ? Object.keys(c.new).filter((k) => c.old[k] !== c.new[k]).map((k) => `${k}: ${c.old[k]} → ${c.new[k]}`).join('; ') : 'new row';
+    let state;
+    if (c.state === 'scheduled') state = `scheduled, applies on ${day(c.applies_at)}`;
+    else if (c.state === 'applied') state = `applied ${day(c.applied_at)} (version ${c.applied_version})${c.emergency_reason ? ` at once: ${c.emergency_reason}` : ''}`;
+    else state = `withdrawn ${day(c.withdrawn_at)}${c.withdrawn_by === null ? ' by the server' : ''}: ${c.withdraw_reason}`;
+    const action = el('td', {});
+    if (c.state === 'scheduled') {
+      const reason = el('input', { type: 'text', name: 'reason', 'aria-label': `Why withdraw change ${c.id}`, placeholder: 'Why (shown to workers)', required: true });
+      const form = el('form', { class: 'inline-form wage-withdraw', novalidate: true }, reason,
+        el('button', { class: 'btn btn-ghost btn-small', type: 'submit' }, 'Withdraw'));
+      form.addEventListener('submit', async (ev) => {
+        ev.preventDefault();
+        clearFieldErrors(form);
+        try {
+          await api('POST', `/api/v1/wage-changes/${c.id}/withdraw`, { json: { reason: reason.value.trim() } });
+          announce(status, `Change ${c.id} withdrawn; workers are told.`, 'success');
+          await load();
+        } catch (err) {
+          if (!showApiFieldError(err, { reason })) announce(status, err.message, 'error');
+        }
+      });
+      action.append(form);
+    }
+    return el('tr', { 'data-change-id': String(c.id), 'data-state': c.state },
+      el('td', {}, String(c.id)), el('td', {}, `${c.table} ${c.key}`), el('td', {}, diff), el('td', {}, c.reason),
+      el('td', {}, state, ' · ', el('a', { href: c.link }, `announcement #${c.announcement_id}`)), action);
+  }
+
   function fillCountry(c) {
     for (const [name] of COUNTRY_FIELDS) cInputs[name].value = name === 'reason' ? '' : (c[name] ?? '');
     cInputs.reason.focus();
@@ -119,8 +179,14 @@ export async function mount(section) {
     button.disabled = true;
     try {
       const r = await send();
-      announce(status, `Saved: the tables are now at version ${r.version}.${r.rate_followed_by ? ` The rate of ${r.rate_followed_by.join(', ')} followed.` : ''}`, 'success');
+      if (r.state === 'scheduled') {
+        announce(status, `Scheduled: applies on ${day(r.applies_at)}, when the comment period of announcement #${r.announcement_id} ends.`, 'success');
+      } else {
+        announce(status, `Applied at once: the tables are now at version ${r.version}.${r.rate_followed_by ? ` The rate of ${r.rate_followed_by.join(', ')} followed.` : ''}`, 'success');
+      }
       inputs.reason.value = '';
+      inputs.emergency.value = '';
+      inputs.emergencyOn.checked = false;
       await load();
     } catch (err) {
       if (!showApiFieldError(err, inputs)) announce(status, err.message, 'error');
@@ -132,6 +198,7 @@ export async function mount(section) {
   bForm.addEventListener('submit', (ev) => {
     ev.preventDefault();
     const body = Object.fromEntries(BENCHMARK_FIELDS.map(([name]) => [name, bInputs[name].value.trim()]));
+    withEmergency(body, bInputs);
     submit(bForm, bInputs, () => api('POST', '/api/v1/wage-benchmarks', { json: body }));
   });
   cForm.addEventListener('submit', (ev) => {
@@ -145,6 +212,7 @@ export async function mount(section) {
     const known = countries.find((c) => c.country === code);
     if (known) for (const k of Object.keys(body)) if (k !== 'reason' && body[k] === known[k]) delete body[k];
     body.country = code;
+    withEmergency(body, cInputs);
     submit(cForm, cInputs, () => api('POST', '/api/v1/wage-countries', { json: body }));
   });
 

@@ -3,6 +3,10 @@
 // and let the person answer. No session cookie is used; the token goes in the Authorization header.
 import { announce, el, clearFieldErrors, showApiFieldError, ApiError } from '/static/api.js';
 import { filesToAttachments, renderThread, clockText, CATEGORIES, STATES } from '/static/tickets.js';
+import { currentLanguage, t } from '/static/i18n.js';
+import { mountLanguageSwitch } from '/static/language.js';
+
+await mountLanguageSwitch();
 
 const $ = (id) => document.getElementById(id);
 const STORE = 'fl_contact_ticket';
@@ -20,7 +24,7 @@ async function call(method, path, { json, token } = {}) {
 
 async function download(token, a) {
   const res = await fetch(`/api/v1/contact/attachments/${a.id}`, { headers: { Authorization: `Bearer ${token}` }, credentials: 'omit' });
-  if (!res.ok) return announce($('contact-reply-status'), `Could not download ${a.name}.`, 'error');
+  if (!res.ok) return announce($('contact-reply-status'), t('contact.download_failed', { name: a.name }), 'error');
   const url = URL.createObjectURL(await res.blob());
   const link = el('a', { href: url, download: a.name });
   document.body.append(link);
@@ -30,13 +34,13 @@ async function download(token, a) {
 }
 
 async function showThread(token) {
-  const t = await call('GET', '/api/v1/contact/ticket', { token });
+  const ticket = await call('GET', '/api/v1/contact/ticket', { token });
   $('contact-new').hidden = true;
   $('contact-followup').hidden = false;
-  $('contact-thread-title').textContent = `Your request ${t.id}: ${t.subject}`;
-  $('contact-meta').textContent = `${CATEGORIES[t.category] || t.category} · ${STATES[t.state] || t.state} · ${clockText(t)}. `
-    + 'Keep this tab open, or use the link in the next email we send you.';
-  renderThread($('contact-thread'), t, { download: (a) => download(token, a) });
+  $('contact-thread-title').textContent = t('contact.thread_title_n', { id: ticket.id, subject: ticket.subject });
+  $('contact-meta').textContent = `${CATEGORIES[ticket.category] || ticket.category} · ${STATES[ticket.state] || ticket.state} · ${clockText(ticket)}. `
+    + t('contact.keep_tab');
+  renderThread($('contact-thread'), ticket, { download: (a) => download(token, a) });
 }
 
 const form = $('contact-form');
@@ -48,23 +52,26 @@ form.addEventListener('submit', async (ev) => {
   const email = fields.email.value.trim();
   if (!email && fields.category.value !== 'safety') {
     fields.email.focus();
-    return announce(status, 'Give your email so we can answer you. Only a safety report may be sent without one.', 'error');
+    return announce(status, t('contact.email_needed'), 'error');
   }
   $('contact-submit').disabled = true;
   try {
     const attachments = await filesToAttachments(fields.attachments);
     const r = await call('POST', '/api/v1/contact', {
-      json: { ...(email ? { email } : {}), category: fields.category.value, subject: fields.subject.value.trim(), message: fields.message.value, attachments, language: document.documentElement.lang === 'fr' ? 'fr' : 'en' },
+      json: { ...(email ? { email } : {}), category: fields.category.value, subject: fields.subject.value.trim(), message: fields.message.value, attachments, language: currentLanguage() },
     });
     form.reset();
     announce(status, r.detail, 'success');
   } catch (err) {
-    if (err.status === 429) announce(status, `Too many requests; try again in ${Math.ceil((err.retryAfter || 60) / 60)} minutes.`, 'error');
+    if (err.status === 429) announce(status, t('contact.too_many', { minutes: Math.ceil((err.retryAfter || 60) / 60) }), 'error');
     else if (!showApiFieldError(err, fields)) announce(status, err.message, 'error');
   } finally {
     $('contact-submit').disabled = false;
   }
 });
+
+// Enabled only now that the handler is attached (an earlier click would submit the form natively).
+$('contact-submit').disabled = false;
 
 $('contact-reply-form').addEventListener('submit', async (ev) => {
   ev.preventDefault();
@@ -74,7 +81,7 @@ $('contact-reply-form').addEventListener('submit', async (ev) => {
     const attachments = await filesToAttachments($('contact-reply-files'));
     await call('POST', '/api/v1/contact/ticket/messages', { token, json: { body: $('contact-reply').value, attachments } });
     $('contact-reply-form').reset();
-    announce(status, 'Answer sent.', 'success');
+    announce(status, t('tickets.answer_sent'), 'success');
     await showThread(token);
   } catch (err) {
     announce(status, err.message, 'error');
@@ -94,6 +101,6 @@ try {
 } catch (err) {
   sessionStorage.removeItem(STORE);
   announce($('contact-status'), err.status === 410
-    ? 'This link was already used or has expired. Send the form again to get a new one.'
+    ? t('contact.link_used')
     : err.message, 'error');
 }

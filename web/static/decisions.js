@@ -50,10 +50,15 @@ function appealForm(d) {
   return form;
 }
 
+const KIND_LABELS = {
+  rejection: 'rejection', hold: 'hold', deactivation: 'deactivation', qualification_removal: 'qualification removed',
+  pay_refusal: 'pay refused', review_tier: 'every answer reviewed',
+};
+
 function decisionItem(d) {
   const a = d.appeal;
   const li = el('li', { dataset: { decisionId: String(d.id), kind: d.kind, state: d.state } },
-    el('p', { class: 'decision-head' }, el('span', { class: 'badge' }, d.kind.replace('_', ' ')), ' ', when(d.created_at),
+    el('p', { class: 'decision-head' }, el('span', { class: 'badge' }, KIND_LABELS[d.kind] || d.kind), ' ', when(d.created_at),
       d.state !== 'in_force' ? el('span', { class: 'badge' }, d.state) : null),
     el('p', { class: 'dp-statement' }, d.statement));
   if (a) {

@@ -1,57 +1,30 @@
-// The worker's language choice, in the page header: a select (#language-select, label "Language") that saves
-// PUT /api/v1/me/language and switches the page's texts at once (web/static/i18n.js). Later notices, in the
-// inbox and by email, are written in it. #language-status (aria-live) says whether it was saved.
-// The worker page's fixed texts are tagged here by id, so worker.html needs no change.
+// The language choice. Signed-in worker: a select in the page header (#language-select, label "Language") that
+// saves PUT /api/v1/me/language and switches the page's texts at once (web/static/i18n.js); later notices, in the
+// inbox and by email, are written in it; #language-status (aria-live) says whether it was saved.
+// Pages without a user: mountLanguageSwitch() picks the language (?lang=, remembered choice, browser) and adds a
+// small switch (nav.language-switch, a[data-lang]) to the header; choosing remembers it and reloads with ?lang=.
 import { announce, api, el } from '/static/api.js';
-import { LANGUAGES, applyTranslations, currentLanguage, loadUserLanguage, setLanguage, t } from '/static/i18n.js';
+import {
+  LANGUAGES, applyTranslations, currentLanguage, loadUserLanguage, publicLanguage, rememberLanguage, setLanguage, t,
+} from '/static/i18n.js';
 
 const $ = (id) => document.getElementById(id);
 
-// worker.html's texts: [selector, key, attribute] (attribute "title", or the text by default)
-const WORKER_TEXTS = [
-  ['.skip-link', 'header.skip'],
-  ['#done-count', 'header.done', 'sibling'],
-  ['#done-count', 'header.done_title', 'parent-title'],
-  ['#unread-count', 'header.unread', 'sibling'],
-  ['#unread-count', 'header.unread_title', 'parent-title'],
-  ['#logout', 'header.sign_out'],
-  ['#projects-title', 'projects.title'],
-  ['#refresh-projects', 'projects.refresh'],
-  ['#list-empty', 'projects.empty'],
-  ['#notifications-title', 'notifications.title'],
-  ['#refresh-notifications', 'notifications.refresh'],
-  ['#notifications .hint', 'notifications.hint'],
-  ['#notifications-empty', 'notifications.empty'],
-  ['#my-quality-title', 'quality.title'],
-  ['#refresh-quality', 'quality.refresh'],
-  ['#earnings-title', 'earnings.title'],
-  ['#payouts-title', 'payouts.title'],
-  ['#decisions-title', 'decisions.title'],
-];
-
-function tagWorkerTexts() {
-  for (const [selector, key, how] of WORKER_TEXTS) {
-    const node = document.querySelector(selector);
-    if (!node) continue;
-    if (how === 'sibling' && node.previousElementSibling) node.previousElementSibling.dataset.i18n = key;
-    else if (how === 'parent-title') node.parentElement.dataset.i18nTitle = key;
-    else if (!how) node.dataset.i18n = key;
-  }
-}
-
-/** Mounts the select in the header (.topbar .who, before #user-name) and translates the page. */
-export async function mountLanguage() {
+/**
+ * Loads the user's language, translates the page and mounts the select in the header (.topbar .who, before
+ * #user-name). onChange() runs after a saved change, to render the page's dynamic parts again.
+ */
+export async function mountLanguage(onChange = () => {}) {
   const who = document.querySelector('.topbar .who');
-  if (!who || $('language-select')) return;
   await loadUserLanguage();
-  tagWorkerTexts();
+  applyTranslations();
+  if (!who || $('language-select')) return;
   const select = el('select', { id: 'language-select', class: 'language-select' },
     ...Object.entries(LANGUAGES).map(([code, name]) => el('option', { value: code, lang: code }, name)));
   select.value = currentLanguage();
   const label = el('label', { for: 'language-select', class: 'language-label', 'data-i18n': 'language.label' }, t('language.label'));
   const status = el('span', { id: 'language-status', class: 'status language-status', role: 'status', 'aria-live': 'polite', hidden: '' });
   who.insertBefore(el('span', { class: 'language-choice' }, label, select, status), $('user-name') || who.firstChild);
-  applyTranslations();
   select.addEventListener('change', async () => {
     const previous = currentLanguage();
     select.disabled = true;
@@ -59,6 +32,7 @@ export async function mountLanguage() {
       const r = await api('PUT', '/api/v1/me/language', { json: { language: select.value } });
       await setLanguage(r.language);
       applyTranslations();
+      await onChange();
       announce(status, t('language.saved'), 'success');
     } catch (err) {
       select.value = previous;
@@ -67,4 +41,24 @@ export async function mountLanguage() {
       select.disabled = false;
     }
   });
+}
+
+/** A page without a user: chooses and loads the language, translates the page, adds the switch to .topbar. */
+export async function mountLanguageSwitch() {
+  await setLanguage(publicLanguage());
+  // a ?lang= link (from an email, or the switch) carries over to the pages linked from this one
+  if (new URLSearchParams(location.search).has('lang')) rememberLanguage(currentLanguage());
+  applyTranslations();
+  const bar = document.querySelector('.topbar');
+  if (!bar || bar.querySelector('.language-switch')) return currentLanguage();
+  const links = Object.entries(LANGUAGES).map(([code, name]) => {
+    const url = new URL(location.href);
+    url.searchParams.set('lang', code);
+    const a = el('a', { href: `${url.pathname}${url.search}${url.hash}`, lang: code, hreflang: code, dataset: { lang: code } }, name);
+    if (code === currentLanguage()) a.setAttribute('aria-current', 'true');
+    a.addEventListener('click', () => rememberLanguage(code));
+    return a;
+  });
+  bar.append(el('nav', { class: 'language-switch', 'aria-label': t('language.label') }, ...links));
+  return currentLanguage();
 }

@@ -6,12 +6,13 @@
 //   #payout-amount, #payout-available, #payout-minimum, #payout-all, #payout-submit, #payout-weekly,
 //   #payout-status), #payouts-body with tr[data-payout-id][data-state] ([data-role="reason"] on failed ones),
 //   #payouts-empty. Field errors from the API are shown under the input they name.
-import { announce, api, clearFieldErrors, el, formatMoney, microsToDecimal, parseMicros, showFieldError } from '/static/api.js';
-import { timeEl } from '/static/results.js';
+import { announce, api, clearFieldErrors, el, microsToDecimal, parseMicros, showFieldError } from '/static/api.js';
+import { currentLanguage, formatMoney, t, timeEl } from '/static/i18n.js';
 
 const $ = (id) => document.getElementById(id);
 const STATE_TEXT = {
-  requested: 'Requested', in_batch: 'Being prepared', sent: 'Sent to the bank', confirmed: 'Paid', failed: 'Failed, money returned',
+  requested: 'payouts.state.requested', in_batch: 'payouts.state.in_batch', sent: 'payouts.state.sent',
+  confirmed: 'payouts.state.confirmed', failed: 'payouts.state.failed',
 };
 const FIELD_INPUT = {
   '/rail': 'payout-rail', '/holder_name': 'payout-holder', '/iban': 'payout-iban', '/account_number': 'payout-account-number',
@@ -30,9 +31,9 @@ function showRail() {
 }
 
 function methodText(m) {
-  if (!m) return 'No payout method yet: add one to withdraw.';
+  if (!m) return t('payouts.no_method');
   const where = m.rail === 'mobile_money' ? `${m.provider} ${m.account}` : `${m.account}${m.bank_code ? ` (${m.bank_code})` : ''}`;
-  return `Payouts go to ${m.holder_name}, ${where}.`;
+  return t('payouts.method_current', { holder: m.holder_name, where });
 }
 
 function problem(node, form, err) {
@@ -44,10 +45,10 @@ function problem(node, form, err) {
 function fillLimits() {
   const cur = $('payout-currency').value;
   const b = state?.balances?.[cur];
-  $('payout-available').textContent = b ? `Available: ${formatMoney(b.available_micros, cur)}.` : 'Nothing available yet.';
+  $('payout-available').textContent = b ? t('payouts.available', { amount: formatMoney(b.available_micros, cur) }) : t('payouts.nothing_available');
   $('payout-minimum').textContent = b && b.minimum_micros !== null
-    ? `Minimum: ${formatMoney(b.minimum_micros, cur)}.`
-    : `Minimum: ${formatMoney(state?.minimum_usd_micros ?? 5000000, 'USD')} or its value.`;
+    ? t('payouts.minimum', { amount: formatMoney(b.minimum_micros, cur) })
+    : t('payouts.minimum_usd', { amount: formatMoney(state?.minimum_usd_micros ?? 5000000, 'USD') });
 }
 
 export async function loadPayouts() {
@@ -55,7 +56,7 @@ export async function loadPayouts() {
     state = await api('GET', '/api/v1/me/payouts');
   } catch (err) {
     if (err.status === 401) return;
-    announce($('payout-status'), `Could not load your payouts: ${err.message}`, 'error');
+    announce($('payout-status'), t('payouts.load_failed', { error: err.message }), 'error');
     return;
   }
   const m = state.method;
@@ -87,11 +88,11 @@ export async function loadPayouts() {
     el('td', {}, p.reference),
     el('td', {}, formatMoney(p.amount_micros, p.currency)),
     el('td', {}, p.rail === 'mobile_money' ? `${p.provider} ${p.account}` : p.account),
-    el('td', {}, el('span', { class: 'badge payout-state', dataset: { state: p.state } }, STATE_TEXT[p.state] || p.state)),
+    el('td', {}, el('span', { class: 'badge payout-state', dataset: { state: p.state } }, Object.hasOwn(STATE_TEXT, p.state) ? t(STATE_TEXT[p.state]) : p.state)),
     el('td', {}, p.state === 'failed'
       ? el('span', { dataset: { role: 'reason' } }, p.failure_reason)
-      : [p.provider_reference ? `Paid, reference ${p.provider_reference}` : '', p.batch_id ? ` (batch ${p.batch_id})` : '',
-        p.origin === 'weekly' ? ' · weekly' : '']))));
+      : [p.provider_reference ? t('payouts.paid_reference', { reference: p.provider_reference }) : '',
+        p.batch_id ? ` (${t('payouts.batch', { batch: p.batch_id })})` : '', p.origin === 'weekly' ? ` · ${t('payouts.weekly_origin')}` : '']))));
   $('payouts-empty').hidden = state.items.length > 0;
 }
 
@@ -118,7 +119,7 @@ async function saveMethod(ev) {
   try {
     await api('PUT', '/api/v1/me/payout-method', { json: body });
     delete form.dataset.edited;
-    announce(status, 'Payout method saved.', 'success');
+    announce(status, t('payouts.method_saved'), 'success');
     await loadPayouts();
   } catch (err) {
     problem(status, form, err);
@@ -136,7 +137,8 @@ async function withdraw(ev) {
   try {
     micros = parseMicros($('payout-amount').value);
   } catch (err) {
-    showFieldError($('payout-amount'), err.message);
+    // parseMicros speaks English only
+    showFieldError($('payout-amount'), currentLanguage() === 'en' ? err.message : t('payouts.amount_invalid'));
     return;
   }
   $('payout-submit').disabled = true;
@@ -148,7 +150,7 @@ async function withdraw(ev) {
     });
     delete form.dataset.key;
     $('payout-amount').value = '';
-    announce(status, `Payout ${p.reference} of ${formatMoney(p.amount_micros, p.currency)} requested.`, 'success');
+    announce(status, t('payouts.requested', { reference: p.reference, amount: formatMoney(p.amount_micros, p.currency) }), 'success');
     await loadPayouts();
     refreshEarnings();
   } catch (err) {
@@ -163,7 +165,7 @@ async function setWeekly() {
   const box = $('payout-weekly');
   try {
     const r = await api('PUT', '/api/v1/me/payout-schedule', { json: { weekly: box.checked } });
-    announce($('payout-status'), r.weekly ? 'Your available money will be paid out every week.' : 'Weekly payouts are off.', 'success');
+    announce($('payout-status'), r.weekly ? t('payouts.weekly_on') : t('payouts.weekly_off'), 'success');
   } catch (err) {
     box.checked = !box.checked;
     announce($('payout-status'), err.message, 'error');

@@ -2,14 +2,15 @@
 // that open tasks can still be submitted and that earnings are paid out within 14 days, with links to the
 // public region page and to a ticket. Hooks: div#region-banner with [data-state], .region-when, .region-why.
 import { api, el } from '/static/api.js';
+import { formatDay, t } from '/static/i18n.js';
 
-const day = (iso) => (iso ? new Date(iso).toISOString().slice(0, 10) : '');
+const day = (iso) => (iso ? formatDay(iso) : '');
 
 const HEADLINES = {
-  signups_paused: (r) => `New sign-ups from ${r.country} are paused. Your account and your work are not affected.`,
-  winding_down: (r) => `fairlabel stops offering new work in ${r.country} on ${day(r.effective_at)}.`,
-  closed: (r) => `fairlabel no longer offers new work in ${r.country} (since ${day(r.effective_at)}).`,
+  signups_paused: 'region_banner.signups_paused', winding_down: 'region_banner.winding_down', closed: 'region_banner.closed',
 };
+const BASES = { sanctions: 'regions.basis.sanctions', local_law: 'regions.basis.local_law', payment_rail: 'regions.basis.payment_rail' };
+export const basisName = (b) => (Object.hasOwn(BASES, b) ? t(BASES[b]) : String(b).replace('_', ' '));
 
 export async function mountRegionBanner() {
   const box = document.getElementById('region-banner');
@@ -28,14 +29,14 @@ export async function mountRegionBanner() {
   const ending = region.state === 'winding_down' || region.state === 'closed';
   box.dataset.state = region.state;
   box.replaceChildren(
-    el('h2', {}, (HEADLINES[region.state] || (() => region.state))(region)),
+    el('h2', {}, Object.hasOwn(HEADLINES, region.state)
+      ? t(HEADLINES[region.state], { country: region.country, date: day(region.effective_at) }) : region.state),
     el('p', { class: 'region-why' }, region.explanation),
-    region.reason ? el('p', {}, `Reason: ${region.reason}`, region.legal_basis ? ` (legal basis: ${region.legal_basis.replace('_', ' ')}, ${region.legal_reference})` : '') : null,
-    ending ? el('p', { class: 'region-when' },
-      `Tasks you already hold can still be submitted. All your pending and available earnings are paid out by ${day(region.payout_deadline)}; `,
-      'you can keep signing in to see your earnings, request payouts, export your data and open a ticket.') : null,
+    region.reason ? el('p', {}, t('region_banner.reason', { reason: region.reason }), region.legal_basis
+      ? ` (${t('region_banner.legal_basis', { basis: basisName(region.legal_basis), reference: region.legal_reference })})` : '') : null,
+    ending ? el('p', { class: 'region-when' }, t('region_banner.ending', { date: day(region.payout_deadline) })) : null,
     el('p', {},
-      el('a', { href: `/regions#${region.country}` }, 'Why, since when, and the history'), ' · ',
-      el('a', { href: '#tickets' }, 'Ask a person (open a ticket)')));
+      el('a', { href: `/regions#${region.country}` }, t('region_banner.why_link')), ' · ',
+      el('a', { href: '#tickets' }, t('region_banner.ticket_link'))));
   box.hidden = false;
 }

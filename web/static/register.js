@@ -1,5 +1,9 @@
 // Registration page: POST /auth/register, then sign in and go to /worker.
 import { announce, api, clearFieldErrors, el, showApiFieldError, showFieldError } from '/static/api.js';
+import { currentLanguage, t } from '/static/i18n.js';
+import { mountLanguageSwitch } from '/static/language.js';
+
+await mountLanguageSwitch();
 
 // ISO 3166-1 alpha-2 codes; names come from the browser (Intl.DisplayNames), falling back to the code.
 const CODES = `AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS
@@ -22,12 +26,12 @@ const submit = document.getElementById('register-submit');
 const status = document.getElementById('register-status');
 
 let names = null;
-try { names = new Intl.DisplayNames([navigator.language, 'en'], { type: 'region' }); } catch { /* old browser */ }
+try { names = new Intl.DisplayNames([currentLanguage(), 'en'], { type: 'region' }); } catch { /* old browser */ }
 const countries = CODES.map((code) => {
   let name = code;
   try { name = names?.of(code) || code; } catch { /* keep the code */ }
   return { code, name };
-}).sort((a, b) => a.name.localeCompare(b.name));
+}).sort((a, b) => a.name.localeCompare(b.name, currentLanguage()));
 fields.country.append(...countries.map(({ code, name }) => el('option', { value: code }, name === code ? code : `${name} (${code})`)));
 // Preselect the country of the browser's locale, if it names one.
 const guess = (navigator.language || '').split('-')[1]?.toUpperCase();
@@ -40,11 +44,11 @@ function checkLocally() {
   };
   let ok = true;
   const fail = (key, msg) => { if (ok) fields[key].focus(); ok = false; showFieldError(fields[key], msg); };
-  if (!/^[^\s@]+@[^\s@]+$/.test(v.email)) fail('email', 'Enter a valid email address.');
-  if (v.password.length < 8) fail('password', 'Use at least 8 characters.');
-  else if (v.password.length > 256) fail('password', 'Use at most 256 characters.');
-  if (!v.display_name) fail('display_name', 'Enter the name other people will see.');
-  if (!v.country) fail('country', 'Choose your country.');
+  if (!/^[^\s@]+@[^\s@]+$/.test(v.email)) fail('email', t('register.email_invalid'));
+  if (v.password.length < 8) fail('password', t('register.password_short'));
+  else if (v.password.length > 256) fail('password', t('register.password_long'));
+  if (!v.display_name) fail('display_name', t('register.name_missing'));
+  if (!v.country) fail('country', t('register.country_missing'));
   return ok ? v : null;
 }
 
@@ -55,20 +59,26 @@ form.addEventListener('submit', async (ev) => {
   const body = checkLocally();
   if (!body) return;
   submit.disabled = true;
-  announce(status, 'Creating your account…');
+  announce(status, t('register.creating'));
   try {
     await api('POST', '/api/v1/auth/register', { json: body });
   } catch (err) {
     submit.disabled = false;
-    if (showApiFieldError(err, fields)) announce(status, 'Please correct the highlighted field.', 'error');
+    if (showApiFieldError(err, fields)) announce(status, t('register.correct_field'), 'error');
     else announce(status, err.message, 'error');
     return;
   }
-  announce(status, 'Account created. Signing you in…', 'success');
+  announce(status, t('register.created'), 'success');
   try {
     await api('POST', '/api/v1/auth/login', { json: { email: body.email, password: body.password } });
+    // the language chosen here becomes the profile's (notices, emails, the worker page)
+    if (currentLanguage() !== 'en') {
+      try { await api('PUT', '/api/v1/me/language', { json: { language: currentLanguage() } }); } catch { /* can be chosen later */ }
+    }
     location.assign('/worker');
   } catch {
-    location.assign(`/login?registered=1&email=${encodeURIComponent(body.email)}`);
+    location.assign(`/login?registered=1&email=${encodeURIComponent(body.email)}&lang=${currentLanguage()}`);
   }
 });
+// Enabled only now that the handler is attached (an earlier click would submit the form natively).
+submit.disabled = false;

@@ -3,14 +3,15 @@
 // Beside the project list: my quality (GET /me/quality) and the reviewers' decisions on my work (GET /me/reviews).
 // Each project shows its task card (FW-7); while a task is open the page sends heartbeats so the server can measure
 // active time (FW-6); the inbox (GET /me/notifications) lists what happened to your pay.
-import { announce, api, el, formatDuration, formatMoney, hourlyRate, requireUser } from '/static/api.js';
-import { percent, summarise, timeEl } from '/static/results.js';
-import { mountPayouts } from '/static/payouts.js';
+import { announce, api, el, requireUser } from '/static/api.js';
+import { summarise } from '/static/results.js';
+import { formatDuration, formatMoney, formatNumber, hourlyRate, isOne, percent, t, timeEl } from '/static/i18n.js';
+import { loadPayouts, mountPayouts } from '/static/payouts.js';
 import { mountLanguage } from '/static/language.js';
-import { mountTickets } from '/static/tickets.js';
+import { mountTickets, refreshTickets } from '/static/tickets.js';
 import { mountDecisions } from '/static/decisions.js';
 import { mountRegionBanner } from '/static/region-banner.js';
-import { mountAnnouncements } from '/static/announcements.js';
+import { mountAnnouncements, refreshAnnouncements } from '/static/announcements.js';
 
 const $ = (id) => document.getElementById(id);
 const list = $('project-list');
@@ -36,24 +37,24 @@ function cardFigures(p) {
   // rates to the cent (the exact micros are in the API reply)
   const perHour = (m, cur) => (typeof m === 'number' ? `${formatMoney(Math.round(m / 10000) * 10000, cur)}/h` : '–');
   if (!tc) {
-    return [figure('Reward', formatMoney(p.reward_micros, p.currency)), figure('Time', `~${formatDuration(p.estimated_seconds)}`),
-      figure('Hourly', hourlyRate(p.reward_micros, p.estimated_seconds, p.currency))];
+    return [figure(t('card.reward'), formatMoney(p.reward_micros, p.currency)), figure(t('card.time'), `~${formatDuration(p.estimated_seconds)}`),
+      figure(t('card.hourly'), hourlyRate(p.reward_micros, p.estimated_seconds, p.currency))];
   }
   const other = [];
   if (tc.currency !== 'USD' && typeof tc.hourly_usd_micros === 'number') other.push(perHour(tc.hourly_usd_micros, 'USD'));
   if (tc.local_currency && tc.local_currency !== tc.currency && tc.local_currency !== 'USD') other.push(perHour(tc.hourly_local_micros, tc.local_currency));
   const out = [
-    figure('Reward', formatMoney(tc.reward_micros, tc.currency), 'reward'),
-    figure('Estimated time', `~${formatDuration(tc.estimated_seconds)}`, 'estimate'),
-    figure('Hourly at estimate', `${perHour(tc.hourly_micros, tc.currency)}${other.length ? ` (${other.join(', ')})` : ''}`, 'hourly'),
+    figure(t('card.reward'), formatMoney(tc.reward_micros, tc.currency), 'reward'),
+    figure(t('card.estimate'), `~${formatDuration(tc.estimated_seconds)}`, 'estimate'),
+    figure(t('card.hourly_estimate'), `${perHour(tc.hourly_micros, tc.currency)}${other.length ? ` (${other.join(', ')})` : ''}`, 'hourly'),
   ];
   if (tc.median_active_seconds !== null) {
     const m = [perHour(tc.hourly_at_median_micros, tc.currency)];
     if (tc.local_currency && tc.local_currency !== tc.currency) m.push(perHour(tc.hourly_at_median_local_micros, tc.local_currency));
-    out.push(figure(`Hourly at the median time (~${formatDuration(tc.median_active_seconds)})`,
-      `${m.join(' · ')}${tc.topped_up_at_median ? ' — below your floor: approved answers are topped up to it' : ''}`, 'median'));
+    out.push(figure(t('card.hourly_median', { time: formatDuration(tc.median_active_seconds) }),
+      `${m.join(' · ')}${tc.topped_up_at_median ? ` — ${t('card.below_floor')}` : ''}`, 'median'));
   } else {
-    out.push(figure('Measured time', `shown once 10 answers are timed (${tc.timed_answers} so far)`, 'median'));
+    out.push(figure(t('card.measured'), t('card.measured_pending', { count: formatNumber(tc.timed_answers) }), 'median'));
   }
   return out;
 }
@@ -65,7 +66,7 @@ function offerFor(p) {
       p.instructions ? el('p', { class: 'subtle' }, p.instructions.length > 160 ? `${p.instructions.slice(0, 160)}…` : p.instructions) : null,
       el('dl', { class: 'offer-figures', dataset: { testid: 'offer-card' } }, ...cardFigures(p))),
     el('div', { class: 'project-actions' },
-      el('button', { type: 'button', class: 'btn', dataset: { action: 'start' }, 'aria-label': `Start ${p.name}` }, 'Start')));
+      el('button', { type: 'button', class: 'btn', dataset: { action: 'start' }, 'aria-label': t('projects.start_named', { name: p.name }) }, t('projects.start'))));
 }
 
 const projects = new Map();
@@ -81,7 +82,7 @@ async function loadProjects() {
     $('list-empty').hidden = items.length > 0;
     announce(status, '');
   } catch (err) {
-    announce(status, `Could not load projects: ${err.message}`, 'error');
+    announce(status, t('projects.load_failed', { error: err.message }), 'error');
   }
 }
 
@@ -103,7 +104,10 @@ function start(p) {
   project = p;
   showView(true);
   $('work-project-name').textContent = p.name;
-  $('work-reward').textContent = `${formatMoney(p.reward_micros, p.currency)} per task · ~${formatDuration(p.estimated_seconds)} · ${hourlyRate(p.reward_micros, p.estimated_seconds, p.currency)}`;
+  $('work-reward').textContent = t('work.reward_line', {
+    reward: formatMoney(p.reward_micros, p.currency), time: formatDuration(p.estimated_seconds),
+    rate: hourlyRate(p.reward_micros, p.estimated_seconds, p.currency),
+  });
   setInstructions(p.instructions);
   $('task-panel').hidden = true;
   $('empty-state').hidden = true;
@@ -117,7 +121,7 @@ function setInstructions(text) {
 }
 
 async function backToList() {
-  if (editor?.isDirty?.() && !window.confirm('Leave this task and discard your changes?')) return;
+  if (editor?.isDirty?.() && !window.confirm(t('work.confirm_leave'))) return;
   await releaseCurrent();
   project = null;
   showView(false);
@@ -152,11 +156,11 @@ let taskStarted = 0;
 
 async function loadEditor(kind) {
   const file = EDITORS[kind];
-  if (!file) throw new Error(`This page cannot show tasks of kind “${kind}” yet.`);
+  if (!file) throw new Error(t('work.kind_unsupported', { kind }));
   try {
     return await import(`/static/editors/${file}`);
   } catch (err) {
-    throw new Error(`The ${kind.replace(/_/g, ' ')} editor could not be loaded (${err.message}).`);
+    throw new Error(t('work.editor_failed', { kind: kind.replace(/_/g, ' '), error: err.message }));
   }
 }
 
@@ -197,7 +201,7 @@ async function claimNext(notice = '', kind = 'info') {
   destroyEditor();
   claim = null;
   setBusy(true);
-  announce(workStatus, notice ? `${notice} Loading the next task…` : 'Loading a task…', kind);
+  announce(workStatus, notice ? `${notice} ${t('work.loading_next')}` : t('work.loading'), kind);
   try {
     const c = await api('POST', `/api/v1/projects/${project.id}/claim`);
     if (!c) {
@@ -218,7 +222,7 @@ async function claimNext(notice = '', kind = 'info') {
     } else {
       $('task-panel').hidden = true;
       $('empty-state').hidden = false;
-      announce(workStatus, `Could not get a task: ${err.message}`, 'error');
+      announce(workStatus, t('work.claim_failed', { error: err.message }), 'error');
     }
   } finally {
     setBusy(false);
@@ -238,7 +242,7 @@ async function showTask(c) {
   const kind = p.kind || 'text_classification';
   $('work-view').dataset.kind = kind;
   $('work-view').classList.toggle('workbench-wide', WIDE_KINDS.has(kind));
-  $('submit-key').textContent = kind === 'text_classification' ? 'Enter' : 'Ctrl+Enter';
+  $('submit-key').textContent = kind === 'text_classification' ? t('work.key_enter') : t('work.key_ctrl_enter');
   $('submit').setAttribute('aria-keyshortcuts', kind === 'text_classification' ? 'Enter Control+Enter' : 'Control+Enter');
   renderTaskCard(p);
   $('empty-state').hidden = true;
@@ -262,24 +266,24 @@ async function submit() {
   const c = claim;
   const answer = editor.getAnswer();
   setBusy(true);
-  announce(workStatus, 'Saving…');
+  announce(workStatus, t('work.saving'));
   try {
     await api('POST', `/api/v1/assignments/${c.assignment_id}/submit`, {
       json: { lease_token: c.lease_token, answer, idempotency_key: idempotencyKey },
     });
     done += 1;
     $('done-count').textContent = String(done);
-    await claimNext('Saved.', 'success');
+    await claimNext(t('work.saved'), 'success');
   } catch (err) {
     if (err.status === 401) return location.replace('/login');
     if (err.errorName === 'LEASE_LOST' || err.code === 2003) {
-      await claimNext('Your time on that task ran out, so the answer was not saved.', 'warn');
+      await claimNext(t('work.lease_lost'), 'warn');
     } else if (err.errorName === 'ASSIGNMENT_ALREADY_SUBMITTED' || err.code === 2004) {
-      await claimNext('That task was already submitted.', 'info');
+      await claimNext(t('work.already_submitted'), 'info');
     } else {
       setBusy(false);
       const where = err.field ? ` (${err.field})` : '';
-      announce(workStatus, `Could not save your answer${where}: ${err.message} Press Submit to try again.`, 'error');
+      announce(workStatus, t('work.save_failed', { where, error: err.message }), 'error');
     }
   }
 }
@@ -298,10 +302,10 @@ async function releaseCurrent(keepalive = false) {
 
 $('skip').addEventListener('click', async () => {
   if (!claim || busy) return;
-  if (editor?.isDirty?.() && !window.confirm('Skip this task and discard your changes?')) return;
+  if (editor?.isDirty?.() && !window.confirm(t('work.confirm_skip'))) return;
   setBusy(true);
   await releaseCurrent();
-  await claimNext('Skipped.');
+  await claimNext(t('work.skipped'));
 });
 
 // Give the task back when the page is closed, so others need not wait for the lease to run out.
@@ -310,16 +314,16 @@ window.addEventListener('pagehide', () => { if (claim) releaseCurrent(true); });
 document.addEventListener('keydown', (ev) => {
   if ($('work-view').hidden || !claim || busy || !editor || ev.altKey) return;
   if (ev.key !== 'Enter') return;
-  const t = ev.target;
+  const target = ev.target;
   if ((ev.ctrlKey || ev.metaKey) && !ev.shiftKey) { // Ctrl+Enter submits every kind, even from a text field
     ev.preventDefault();
     submit();
     return;
   }
   if (ev.ctrlKey || ev.metaKey || editorKind !== 'text_classification') return;
-  if (t instanceof Element && t.closest('input, textarea, select, [contenteditable="true"]')) return;
+  if (target instanceof Element && target.closest('input, textarea, select, [contenteditable="true"]')) return;
   // Enter on another control (Skip, Back, Sign out) keeps its usual meaning.
-  if (t instanceof Element && t.closest('button, a, summary') && !t.closest('#labels, #submit')) return;
+  if (target instanceof Element && target.closest('button, a, summary') && !target.closest('#labels, #submit')) return;
   ev.preventDefault();
   submit();
 });
@@ -340,7 +344,7 @@ function startTaskTimer(estimate) {
   const node = $('task-timer');
   const tick = () => {
     const s = Math.floor((Date.now() - taskStarted) / 1000);
-    node.textContent = `Time on task ${clock(s)}${estimate ? ` (estimate ${clock(estimate)})` : ''}`;
+    node.textContent = estimate ? t('work.timer_estimate', { time: clock(s), estimate: clock(estimate) }) : t('work.timer', { time: clock(s) });
     node.dataset.kind = estimate && s > estimate * 2 ? 'warn' : 'info';
   };
   tick();
@@ -412,8 +416,8 @@ function startLeaseTimer(expiresAt) {
   const tick = () => {
     const left = Math.max(0, Math.round((end - Date.now()) / 1000));
     node.textContent = left > 0
-      ? `Reserved for you: ${Math.floor(left / 60)}:${String(left % 60).padStart(2, '0')}`
-      : 'Your reservation ran out; submitting may fail.';
+      ? t('work.lease_left', { time: clock(left) })
+      : t('work.lease_over');
     node.dataset.kind = left <= 60 ? 'warn' : 'info';
   };
   tick();
@@ -423,18 +427,22 @@ function startLeaseTimer(expiresAt) {
 // ---- my quality ---------------------------------------------------------------------------------
 
 const projectNames = new Map(); // project id → name, from every reply that carries one
-const projectName = (id) => projectNames.get(id) || projects.get(id)?.name || `Project #${id}`;
+const projectName = (id) => projectNames.get(id) || projects.get(id)?.name || t('quality.project_n', { id });
 const cell = (v) => el('td', {}, v);
 const headRow = (...names) => el('thead', {}, el('tr', {}, names.map((n) => el('th', { scope: 'col' }, n))));
 const tableOf = (id, label, head, rows) => el('div', { class: 'table-wrap' },
   el('table', { id, class: 'data-table', 'aria-label': label }, head, el('tbody', {}, rows)));
-const TIER = { 0: 'normal', 1: 'reviewed only' };
+const TIER = { 0: 'quality.tier.normal', 1: 'quality.tier.reviewed' };
 const ACTION_TEXT = {
-  lower_weight: 'your answers count half in the consensus for this project',
-  require_requalification: 'you need to pass the qualification test again (it is paid)',
-  lower_tier: 'you get only tasks that are reviewed until a person resets it',
-  flag_for_review: 'a person was asked to look; nothing changed for you',
+  lower_weight: 'quality.action.lower_weight',
+  require_requalification: 'quality.action.require_requalification',
+  lower_tier: 'quality.action.lower_tier',
+  flag_for_review: 'quality.action.flag_for_review',
 };
+const QUALIFICATION_STATE = {
+  in_progress: 'quality.qualification.in_progress', passed: 'quality.qualification.passed', failed: 'quality.qualification.failed',
+};
+const fromTable = (table, value, fallback) => (Object.hasOwn(table, value) ? t(table[value]) : fallback);
 
 function qualitySection(title, ...content) {
   return el('section', { class: 'quality-part' }, el('h3', {}, title), ...content);
@@ -444,40 +452,43 @@ function renderQuality(q) {
   for (const x of [...q.projects, ...q.qualifications]) if (x.project_name) projectNames.set(x.project_id, x.project_name);
   const parts = [];
 
-  parts.push(qualitySection('Per project', q.projects.length
-    ? tableOf('quality-projects', 'My quality per project',
-      headRow('Project', 'Gold answered', 'Gold accuracy', 'Estimated accuracy', 'Weight', 'Tier'),
+  parts.push(qualitySection(t('quality.per_project'), q.projects.length
+    ? tableOf('quality-projects', t('quality.per_project_label'),
+      headRow(t('quality.col_project'), t('quality.col_gold_answered'), t('quality.col_gold_accuracy'),
+        t('quality.col_estimated_accuracy'), t('quality.col_weight'), t('quality.col_tier')),
       q.projects.map((p) => el('tr', { dataset: { projectId: String(p.project_id) } },
-        el('th', { scope: 'row' }, projectName(p.project_id)), cell(String(p.gold_answered)), cell(percent(p.gold_accuracy)),
-        cell(percent(p.estimated_accuracy)), cell(String(Math.round(p.weight * 100) / 100)), cell(TIER[p.tier] ?? `tier ${p.tier}`))))
-    : el('p', { class: 'subtle', id: 'quality-projects' }, 'No figures yet: they appear once your answers to gold tasks are scored.'),
-  el('p', { class: 'hint' }, 'Weight 1 is full weight in the consensus; an automatic rule may lower it, and you see why below.')));
+        el('th', { scope: 'row' }, projectName(p.project_id)), cell(formatNumber(p.gold_answered)), cell(percent(p.gold_accuracy)),
+        cell(percent(p.estimated_accuracy)), cell(formatNumber(Math.round(p.weight * 100) / 100)),
+        cell(fromTable(TIER, p.tier, t('quality.tier_n', { tier: p.tier }))))))
+    : el('p', { class: 'subtle', id: 'quality-projects' }, t('quality.no_figures')),
+  el('p', { class: 'hint' }, t('quality.weight_hint'))));
 
   const mistakes = q.gold.filter((g) => typeof g.score === 'number' && g.score < 1);
   const goldText = q.gold.length
-    ? `${mistakes.length} of ${q.gold.length} scored answers (gold tasks and qualification tests) ${mistakes.length === 1 ? 'was' : 'were'} not fully right.`
-    : 'No gold answers scored yet.';
-  parts.push(qualitySection('Gold mistakes', el('p', { class: 'subtle' }, goldText),
+    ? t(isOne(mistakes.length) ? 'quality.gold_summary_one' : 'quality.gold_summary', { count: formatNumber(mistakes.length), total: formatNumber(q.gold.length) })
+    : t('quality.gold_none');
+  parts.push(qualitySection(t('quality.gold_mistakes'), el('p', { class: 'subtle' }, goldText),
     el('ol', { id: 'gold-mistakes', class: 'mistake-list' }, mistakes.map((g) => el('li', { dataset: { assignmentId: String(g.assignment_id) } },
-      el('p', {}, el('strong', {}, projectName(g.project_id)), ` · task #${g.task_id} · `,
-        g.stage === 'qualification' ? 'qualification test · ' : '', `score ${percent(g.score)} · `, timeEl(g.submitted_at)),
+      el('p', {}, el('strong', {}, projectName(g.project_id)), ` · ${t('quality.task_n', { id: g.task_id })} · `,
+        g.stage === 'qualification' ? `${t('quality.qualification_test')} · ` : '', `${t('quality.score', { score: percent(g.score) })} · `, timeEl(g.submitted_at)),
       el('dl', { class: 'kv' },
-        el('div', {}, el('dt', {}, 'Your answer'), el('dd', { dataset: { role: 'answer' } }, summarise(g.answer))),
-        el('div', {}, el('dt', {}, 'Expected'), el('dd', { dataset: { role: 'expected' } }, summarise(g.expected))),
-        g.explanation ? el('div', {}, el('dt', {}, 'Explanation'), el('dd', { dataset: { role: 'explanation' } }, g.explanation)) : null,
-        g.difference ? el('div', {}, el('dt', {}, 'Difference'), el('dd', { dataset: { role: 'difference' } }, g.difference)) : null))))));
+        el('div', {}, el('dt', {}, t('quality.your_answer')), el('dd', { dataset: { role: 'answer' } }, summarise(g.answer))),
+        el('div', {}, el('dt', {}, t('quality.expected')), el('dd', { dataset: { role: 'expected' } }, summarise(g.expected))),
+        g.explanation ? el('div', {}, el('dt', {}, t('quality.explanation')), el('dd', { dataset: { role: 'explanation' } }, g.explanation)) : null,
+        g.difference ? el('div', {}, el('dt', {}, t('quality.difference')), el('dd', { dataset: { role: 'difference' } }, g.difference)) : null))))));
 
-  parts.push(qualitySection('Qualification tests', q.qualifications.length
-    ? tableOf('qualifications', 'My qualification tests', headRow('Project', 'Attempt', 'State', 'Score', 'Started', 'Decided'),
+  parts.push(qualitySection(t('quality.qualifications'), q.qualifications.length
+    ? tableOf('qualifications', t('quality.qualifications_label'), headRow(t('quality.col_project'), t('quality.col_attempt'),
+      t('quality.col_state'), t('quality.col_score'), t('quality.col_started'), t('quality.col_decided')),
       q.qualifications.map((x) => el('tr', { dataset: { projectId: String(x.project_id), state: x.state } },
-        el('th', { scope: 'row' }, projectName(x.project_id)), cell(String(x.attempt)), cell(x.state),
+        el('th', { scope: 'row' }, projectName(x.project_id)), cell(formatNumber(x.attempt)), cell(fromTable(QUALIFICATION_STATE, x.state, x.state)),
         cell(percent(x.score)), cell(timeEl(x.started_at)), cell(x.decided_at ? timeEl(x.decided_at) : '–'))))
-    : el('p', { class: 'subtle', id: 'qualifications' }, 'You have not taken a qualification test.')));
+    : el('p', { class: 'subtle', id: 'qualifications' }, t('quality.qualifications_none'))));
 
-  parts.push(qualitySection('Skills', q.skills.length
+  parts.push(qualitySection(t('quality.skills'), q.skills.length
     ? el('ul', { id: 'skills', class: 'chip-list' }, q.skills.map((k) => el('li', { class: 'chip', dataset: { skill: k.skill } },
       `${k.skill}: ${k.value}`, el('span', { class: 'subtle' }, ` (${k.source}, `, timeEl(k.updated_at), ')'))))
-    : el('p', { class: 'subtle', id: 'skills' }, 'No skills recorded yet.')));
+    : el('p', { class: 'subtle', id: 'skills' }, t('quality.skills_none'))));
 
   const owed = new Map();
   const waiting = new Map();
@@ -485,26 +496,31 @@ function renderQuality(q) {
     owed.set(o.currency, (owed.get(o.currency) || 0) + o.owed_micros);
     if (o.state === 'owed') waiting.set(o.currency, (waiting.get(o.currency) || 0) + o.owed_micros);
   }
-  const PAY_STATE = { paid: 'paid (available)', owed: 'waiting for the requester’s escrow', recorded: 'unpaid project' };
-  parts.push(qualitySection('Pay for qualification tests', q.qualification_pay.length
+  const PAY_STATE = { paid: 'quality.pay_state.paid', owed: 'quality.pay_state.owed', recorded: 'quality.pay_state.recorded' };
+  const sums = (m) => [...m].map(([c, v]) => formatMoney(v, c)).join(', ');
+  parts.push(qualitySection(t('quality.test_pay'), q.qualification_pay.length
     ? el('div', {},
-      el('p', { dataset: { role: 'owed-total' } }, `Owed in total: ${[...owed].map(([c, m]) => formatMoney(m, c)).join(', ')}`,
-        waiting.size ? `; still waiting: ${[...waiting].map(([c, m]) => formatMoney(m, c)).join(', ')}` : '; all paid into your available balance'),
-      el('p', { class: 'hint' }, 'Test answers are paid at your floor per hour (or the project’s rate when higher) for the longer of the estimate and your active time.'),
-      tableOf('qualification-pay', 'Pay for qualification test answers', headRow('Project', 'Time', 'Hourly rate', 'Amount', 'State', 'When'),
+      el('p', { dataset: { role: 'owed-total' } }, t('quality.owed_total', { amounts: sums(owed) }),
+        waiting.size ? t('quality.owed_waiting', { amounts: sums(waiting) }) : t('quality.owed_all_paid')),
+      el('p', { class: 'hint' }, t('quality.test_pay_hint')),
+      tableOf('qualification-pay', t('quality.test_pay_label'), headRow(t('quality.col_project'), t('quality.col_time'),
+        t('quality.col_rate'), t('quality.col_amount'), t('quality.col_state'), t('quality.col_when')),
         q.qualification_pay.map((o) => el('tr', { dataset: { assignmentId: String(o.assignment_id), state: o.state || '' } },
-          el('th', { scope: 'row' }, projectName(o.project_id)), cell(o.seconds_ms < 1000 ? 'under 1 s' : formatDuration(Math.round(o.seconds_ms / 1000))),
+          el('th', { scope: 'row' }, projectName(o.project_id)), cell(o.seconds_ms < 1000 ? t('quality.under_1s') : formatDuration(Math.round(o.seconds_ms / 1000))),
           cell(`${formatMoney(o.rate_micros_per_hour, o.currency)}/h`), cell(formatMoney(o.owed_micros, o.currency)),
-          cell(PAY_STATE[o.state] || o.state || '–'), cell(timeEl(o.created_at))))))
-    : el('p', { class: 'subtle', id: 'qualification-pay' }, 'No qualification test taken yet.')));
+          cell(fromTable(PAY_STATE, o.state, o.state || '–')), cell(timeEl(o.created_at))))))
+    : el('p', { class: 'subtle', id: 'qualification-pay' }, t('quality.test_pay_none'))));
 
-  parts.push(qualitySection('Automatic rule events', q.rule_events.length
+  parts.push(qualitySection(t('quality.rule_events'), q.rule_events.length
     ? el('ul', { id: 'rule-events', class: 'event-list' }, q.rule_events.map((e) => el('li', { dataset: { eventId: String(e.id), action: e.action } },
-      el('strong', {}, projectName(e.project_id)), ` · rule “${e.rule_id}”: ${ACTION_TEXT[e.action] || e.action.replace(/_/g, ' ')}`,
-      e.detail && typeof e.detail.value === 'number' ? ` (measured ${Math.round(e.detail.value * 100) / 100}${typeof e.detail.threshold === 'number' ? `, threshold ${e.detail.threshold}` : ''})` : '',
-      ' · ', timeEl(e.created_at), e.resolved_at ? el('span', {}, ' · resolved ', timeEl(e.resolved_at)) : null)))
-    : el('p', { class: 'subtle', id: 'rule-events' }, 'No automatic rule has fired on your work.'),
-  el('p', { class: 'hint' }, 'Rules can lower your weight or tier or ask for a new test; they never suspend you or hold back pay — that needs a person.')));
+      el('strong', {}, projectName(e.project_id)),
+      ` · ${t('quality.rule_event', { rule: e.rule_id, action: fromTable(ACTION_TEXT, e.action, e.action.replace(/_/g, ' ')) })}`,
+      e.detail && typeof e.detail.value === 'number' ? ` (${typeof e.detail.threshold === 'number'
+        ? t('quality.measured_threshold', { value: formatNumber(Math.round(e.detail.value * 100) / 100), threshold: formatNumber(e.detail.threshold) })
+        : t('quality.measured', { value: formatNumber(Math.round(e.detail.value * 100) / 100) })})` : '',
+      ' · ', timeEl(e.created_at), e.resolved_at ? el('span', {}, ` · ${t('quality.resolved')} `, timeEl(e.resolved_at)) : null)))
+    : el('p', { class: 'subtle', id: 'rule-events' }, t('quality.rule_events_none')),
+  el('p', { class: 'hint' }, t('quality.rules_hint'))));
 
   $('quality-content').replaceChildren(...parts);
 }
@@ -516,7 +532,7 @@ async function loadQuality() {
     announce(status, '');
   } catch (err) {
     if (err.status === 401) return location.replace('/login');
-    announce(status, `Could not load your quality figures: ${err.message}`, 'error');
+    announce(status, t('quality.load_failed', { error: err.message }), 'error');
   }
 }
 $('refresh-quality').addEventListener('click', () => { loadQuality(); loadDecisions(); });
@@ -524,9 +540,9 @@ $('refresh-quality').addEventListener('click', () => { loadQuality(); loadDecisi
 // ---- earnings -----------------------------------------------------------------------------------
 
 const CAUSE_TEXT = {
-  submission: 'Submitted (pending)', approval: 'Approved', rejection: 'Rejected (returned)',
-  topup: 'Top-up to your floor', qualification: 'Qualification test pay', bonus: 'Bonus',
-  payout: 'Withdrawal requested', payout_confirm: 'Withdrawal paid out', payout_recredit: 'Withdrawal failed (returned)',
+  submission: 'earnings.cause.submission', approval: 'earnings.cause.approval', rejection: 'earnings.cause.rejection',
+  topup: 'earnings.cause.topup', qualification: 'earnings.cause.qualification', bonus: 'earnings.cause.bonus',
+  payout: 'earnings.cause.payout', payout_confirm: 'earnings.cause.payout_confirm', payout_recredit: 'earnings.cause.payout_recredit',
 };
 
 async function loadEarnings() {
@@ -534,26 +550,26 @@ async function loadEarnings() {
   try {
     const e = await api('GET', '/api/v1/me/earnings');
     $('earnings-balances').replaceChildren(...Object.entries(e.balances).flatMap(([cur, b]) => [
-      el('dt', {}, `${cur} pending`), el('dd', { dataset: { balance: `${cur}-pending` } }, formatMoney(b.pending_micros, cur)),
-      el('dt', {}, `${cur} available`), el('dd', { dataset: { balance: `${cur}-available` } }, formatMoney(b.available_micros, cur)),
+      el('dt', {}, t('earnings.pending', { currency: cur })), el('dd', { dataset: { balance: `${cur}-pending` } }, formatMoney(b.pending_micros, cur)),
+      el('dt', {}, t('earnings.available', { currency: cur })), el('dd', { dataset: { balance: `${cur}-available` } }, formatMoney(b.available_micros, cur)),
     ]));
     const money = (v, cur) => (typeof v === 'number' ? formatMoney(v, cur) : '–');
     $('earnings-body').replaceChildren(...e.lines.map((l) => el('tr', { dataset: { txId: String(l.tx_id), cause: l.cause } },
-      el('td', {}, timeEl(l.created_at)), el('td', {}, CAUSE_TEXT[l.cause] || l.cause), el('td', {}, l.memo),
+      el('td', {}, timeEl(l.created_at)), el('td', {}, fromTable(CAUSE_TEXT, l.cause, l.cause)), el('td', {}, l.memo),
       el('td', {}, money(l.gross, l.currency)), el('td', {}, money(l.fee, l.currency)), el('td', {}, money(l.net, l.currency)),
       el('td', {}, money(l.pending, l.currency)), el('td', {}, money(l.available, l.currency)))));
     $('earnings-empty').hidden = e.lines.length > 0;
     announce(status, '');
   } catch (err) {
     if (err.status === 401) return location.replace('/login');
-    announce(status, `Could not load your earnings: ${err.message}`, 'error');
+    announce(status, t('earnings.load_failed', { error: err.message }), 'error');
   }
 }
 $('refresh-earnings').addEventListener('click', () => loadEarnings());
 
 // ---- decisions on my work -----------------------------------------------------------------------
 
-const DECISION_TEXT = { accept: 'Accepted', reject: 'Rejected', fix: 'Fixed by the reviewer' };
+const DECISION_TEXT = { accept: 'reviews.decision.accept', reject: 'reviews.decision.reject', fix: 'reviews.decision.fix' };
 let oldestReview = null; // id of the oldest decision shown, for ?before=
 
 async function showVersions(details, assignmentId) {
@@ -563,26 +579,27 @@ async function showVersions(details, assignmentId) {
   try {
     const h = await api('GET', `/api/v1/assignments/${assignmentId}/history`);
     box.replaceChildren(el('ol', {}, h.versions.map((v) => el('li', {},
-      el('strong', {}, `Version ${v.version}`), ` (${v.source === 'worker' ? 'your answer' : `by ${v.author_name || 'a reviewer'}`}, `, timeEl(v.created_at), '): ',
+      el('strong', {}, t('reviews.version', { version: v.version })),
+      ` (${v.source === 'worker' ? t('reviews.version_yours') : t('reviews.version_by', { name: v.author_name || t('reviews.a_reviewer') })}, `, timeEl(v.created_at), `)${t('common.colon_sep')}`,
       summarise(v.answer)))));
   } catch (err) {
     delete details.dataset.loaded;
-    box.textContent = `Could not load the versions: ${err.message}`;
+    box.textContent = t('reviews.versions_failed', { error: err.message });
   }
 }
 
 function decisionItem(d) {
   const li = el('li', { dataset: { reviewId: String(d.id), decision: d.decision, assignmentId: String(d.assignment_id) } },
     el('p', { class: 'decision-head' },
-      el('span', { class: 'badge', dataset: { decision: d.decision } }, DECISION_TEXT[d.decision] || d.decision), ' ',
-      el('strong', {}, d.project_name || projectName(d.project_id)), ` · task #${d.task_id} · `, timeEl(d.created_at)),
+      el('span', { class: 'badge', dataset: { decision: d.decision } }, fromTable(DECISION_TEXT, d.decision, d.decision)), ' ',
+      el('strong', {}, d.project_name || projectName(d.project_id)), ` · ${t('quality.task_n', { id: d.task_id })} · `, timeEl(d.created_at)),
     el('dl', { class: 'kv' },
-      d.reason_code ? el('div', {}, el('dt', {}, 'Reason'), el('dd', { dataset: { role: 'reason' } },
+      d.reason_code ? el('div', {}, el('dt', {}, t('reviews.reason')), el('dd', { dataset: { role: 'reason' } },
         d.reason_title || d.reason_code, ' (', el('code', {}, d.reason_code), ')')) : null,
-      d.note ? el('div', {}, el('dt', {}, 'Note'), el('dd', { dataset: { role: 'note' } }, d.note)) : null,
-      el('div', {}, el('dt', {}, 'Reviewer'), el('dd', { dataset: { role: 'reviewer' } }, d.reviewer_name || `#${d.reviewer_id}`))));
+      d.note ? el('div', {}, el('dt', {}, t('reviews.note')), el('dd', { dataset: { role: 'note' } }, d.note)) : null,
+      el('div', {}, el('dt', {}, t('reviews.reviewer')), el('dd', { dataset: { role: 'reviewer' } }, d.reviewer_name || `#${d.reviewer_id}`))));
   if (d.decision === 'fix') {
-    const details = el('details', { class: 'versions-box' }, el('summary', {}, 'What the reviewer changed'), el('div', { class: 'versions' }, 'Loading…'));
+    const details = el('details', { class: 'versions-box' }, el('summary', {}, t('reviews.changed')), el('div', { class: 'versions' }, t('common.loading')));
     details.addEventListener('toggle', () => { if (details.open) showVersions(details, d.assignment_id); });
     li.append(details);
   }
@@ -608,7 +625,7 @@ async function loadDecisions(older = false) {
     announce(status, '');
   } catch (err) {
     if (err.status === 401) return location.replace('/login');
-    announce(status, `Could not load the decisions on your work: ${err.message}`, 'error');
+    announce(status, t('reviews.load_failed', { error: err.message }), 'error');
   } finally {
     more.disabled = false;
   }
@@ -622,9 +639,9 @@ function notificationItem(n) {
     el('p', { class: 'notification-head' }, el('strong', {}, n.title), ' · ', timeEl(n.created_at)),
     n.body ? el('p', { class: 'subtle' }, n.body) : null);
   const actions = el('div', { class: 'form-actions' });
-  if (n.link) actions.append(el('a', { href: n.link, class: 'btn btn-ghost btn-small' }, 'Open'));
+  if (n.link) actions.append(el('a', { href: n.link, class: 'btn btn-ghost btn-small' }, t('notifications.open')));
   if (!n.read_at) {
-    const read = el('button', { type: 'button', class: 'btn btn-secondary btn-small', dataset: { action: 'read' } }, 'Mark read');
+    const read = el('button', { type: 'button', class: 'btn btn-secondary btn-small', dataset: { action: 'read' } }, t('notifications.mark_read'));
     read.addEventListener('click', async () => {
       read.disabled = true;
       try {
@@ -634,7 +651,7 @@ function notificationItem(n) {
         setUnread(r.unread);
       } catch (err) {
         read.disabled = false;
-        announce($('notifications-status'), `Could not mark it read: ${err.message}`, 'error');
+        announce($('notifications-status'), t('notifications.read_failed', { error: err.message }), 'error');
       }
     });
     actions.append(read);
@@ -658,18 +675,27 @@ async function loadNotifications() {
     announce(status, '');
   } catch (err) {
     if (err.status === 401) return location.replace('/login');
-    announce(status, `Could not load your notifications: ${err.message}`, 'error');
+    announce(status, t('notifications.load_failed', { error: err.message }), 'error');
   }
 }
 $('refresh-notifications').addEventListener('click', () => { loadNotifications(); loadEarnings(); });
 
 // ---- start --------------------------------------------------------------------------------------
 
-if (await requireUser(['worker'])) {
-  await Promise.all([loadProjects(), loadQuality(), loadDecisions(), loadEarnings(), loadNotifications()]);
+const loadAll = () => Promise.all([loadProjects(), loadQuality(), loadDecisions(), loadEarnings(), loadNotifications()]);
+const user = await requireUser(['worker']);
+if (user) {
+  // the header's "name · role" in the page's language (api.js writes it in English)
+  const nameLine = () => { $('user-name').textContent = t('header.user', { name: user.display_name }); };
+  // the language first, so every section renders in it; a change renders them again
+  await mountLanguage(() => {
+    nameLine();
+    return Promise.all([loadAll(), loadPayouts(), refreshTickets(), refreshAnnouncements(), mountRegionBanner()]);
+  });
+  nameLine();
+  await loadAll();
 }
 mountPayouts();
-mountLanguage();
 mountTickets();
 mountDecisions();
 mountRegionBanner();

@@ -8,6 +8,7 @@
 //                                                   "selected" when chosen
 //   plus the common hooks (shortcut-help, undo, redo, editor-status), see common.js
 import { el } from '/static/api.js';
+import { t } from '/static/i18n.js';
 import { History, historyButtons, guardUnsaved, onKeys, schemaOf, shortcutHelp } from './common.js';
 
 export function mount(container, { task, project, predictions = null, readOnly = false, onChange = () => {} } = {}) {
@@ -26,7 +27,7 @@ export function mount(container, { task, project, predictions = null, readOnly =
     typeof data.text === 'string' ? data.text : JSON.stringify(data, null, 2));
   const group = el('div', {
     id: 'labels', class: 'label-grid', role: 'group', 'data-testid': 'labels',
-    'aria-label': multiple ? 'Choose one or more labels (keys 1–9 toggle)' : 'Choose a label (keys 1–9)',
+    'aria-label': multiple ? t('editors.classification.group_multiple') : t('editors.classification.group'),
   }, labels.map((label, i) => el('button', {
     type: 'button', class: 'label-btn', dataset: { label }, 'data-testid': `label-${i}`, 'aria-pressed': 'false',
     'aria-keyshortcuts': i < 9 ? String(i + 1) : null, disabled: readOnly,
@@ -60,11 +61,11 @@ export function mount(container, { task, project, predictions = null, readOnly =
   });
 
   const help = shortcutHelp([
-    ['1–9', multiple ? 'toggle a label' : 'choose a label'],
-    ['Enter', 'submit'],
-    ['Ctrl+Z / Ctrl+Shift+Z', 'undo / redo'],
+    ['1–9', multiple ? t('editors.classification.toggle') : t('editors.classification.choose')],
+    ['Enter', t('editors.submit')],
+    ['Ctrl+Z / Ctrl+Shift+Z', t('editors.undo_redo')],
   ]);
-  const toolbar = el('div', { class: 'editor-toolbar' }, multiple ? el('span', { class: 'subtle' }, 'Several labels may apply.') : null,
+  const toolbar = el('div', { class: 'editor-toolbar' }, multiple ? el('span', { class: 'subtle' }, t('editors.classification.several')) : null,
     readOnly ? null : buttons.node);
   const root = el('div', { class: 'editor editor-classification', 'data-testid': 'editor-text_classification' }, text, group, toolbar, help);
   container.append(root);
@@ -72,8 +73,8 @@ export function mount(container, { task, project, predictions = null, readOnly =
 
   const offKeys = onKeys(container, (ev) => {
     if (readOnly || ev.ctrlKey || ev.metaKey || ev.altKey) return;
-    const t = ev.target;
-    if (t instanceof Element && t.closest('input, textarea, select, [contenteditable="true"]')) return;
+    const target = ev.target;
+    if (target instanceof Element && target.closest('input, textarea, select, [contenteditable="true"]')) return;
     if (/^[1-9]$/.test(ev.key)) {
       const b = group.querySelectorAll('[data-label]')[Number(ev.key) - 1];
       if (b) {
@@ -89,7 +90,7 @@ export function mount(container, { task, project, predictions = null, readOnly =
       return multiple ? { labels: labels.filter((l) => chosen.has(l)) } : { label: [...chosen][0] ?? null };
     },
     validate() {
-      if (chosen.size === 0) return multiple ? 'Choose at least one label (keys 1–9).' : 'Choose a label first (keys 1–9).';
+      if (chosen.size === 0) return multiple ? t('editors.classification.need_one') : t('editors.classification.need_label');
       return null;
     },
     isDirty: () => history.dirty(),

@@ -13,6 +13,7 @@
 //   [data-testid="editor-status"]  aria-live status line of the editor
 
 import { el } from '/static/api.js';
+import { t } from '/static/i18n.js';
 
 // ---- Unicode code points --------------------------------------------------------------------------
 // Answers count text in code points, JavaScript strings in UTF-16 units: never mix the two.
@@ -100,8 +101,8 @@ export class History {
 
 /** Undo / redo buttons bound to `history`; call the returned update() after each change. */
 export function historyButtons(history) {
-  const undo = el('button', { type: 'button', class: 'btn btn-secondary btn-small', 'data-testid': 'undo', 'aria-keyshortcuts': 'Control+Z', title: 'Undo (Ctrl+Z)' }, '↶ Undo');
-  const redo = el('button', { type: 'button', class: 'btn btn-secondary btn-small', 'data-testid': 'redo', 'aria-keyshortcuts': 'Control+Shift+Z', title: 'Redo (Ctrl+Shift+Z)' }, '↷ Redo');
+  const undo = el('button', { type: 'button', class: 'btn btn-secondary btn-small', 'data-testid': 'undo', 'aria-keyshortcuts': 'Control+Z', title: t('editors.undo_title') }, `↶ ${t('editors.undo')}`);
+  const redo = el('button', { type: 'button', class: 'btn btn-secondary btn-small', 'data-testid': 'redo', 'aria-keyshortcuts': 'Control+Shift+Z', title: t('editors.redo_title') }, `↷ ${t('editors.redo')}`);
   undo.addEventListener('click', () => history.undo());
   redo.addEventListener('click', () => history.redo());
   const update = () => {
@@ -116,8 +117,8 @@ export function historyButtons(history) {
 
 /** True when the event comes from a text field (where keys type text and Ctrl+Z is the field's own undo). */
 export function inTextField(ev) {
-  const t = ev.target;
-  return t instanceof Element && !!t.closest('input:not([type="radio"]):not([type="checkbox"]), textarea, select, [contenteditable="true"]');
+  const target = ev.target;
+  return target instanceof Element && !!target.closest('input:not([type="radio"]):not([type="checkbox"]), textarea, select, [contenteditable="true"]');
 }
 
 /**
@@ -146,12 +147,21 @@ export function onKeys(container, handler, history = null) {
   return () => document.removeEventListener('keydown', listener);
 }
 
+// key names that differ by language (French keyboards say Entrée, Maj, Suppr, Espace, Échap)
+const KEY_NAMES = {
+  Enter: 'editors.key.enter', Shift: 'editors.key.shift', Delete: 'editors.key.delete', Del: 'editors.key.delete',
+  Space: 'editors.key.space', Esc: 'editors.key.escape', Escape: 'editors.key.escape', Backspace: 'editors.key.backspace',
+  click: 'editors.key.click', 'double-click': 'editors.key.double_click', drag: 'editors.key.drag', wheel: 'editors.key.wheel',
+  middle: 'editors.key.middle',
+};
+const keyName = (k) => k.split('+').map((p) => (Object.hasOwn(KEY_NAMES, p) ? t(KEY_NAMES[p]) : p)).join('+');
+
 /** The on-screen shortcut list: items are [keys, description] with keys like "Ctrl+Z" or "1–9". */
 export function shortcutHelp(items, open = false) {
   return el('details', { class: 'shortcut-help', 'data-testid': 'shortcut-help', open },
-    el('summary', {}, 'Keyboard shortcuts ', el('kbd', {}, '?')),
+    el('summary', {}, `${t('editors.shortcuts')} `, el('kbd', {}, '?')),
     el('dl', {}, items.map(([keys, what]) => el('div', {},
-      el('dt', {}, keys.split(' ').map((k) => (k === '/' || k === 'or' ? ` ${k} ` : el('kbd', {}, k)))),
+      el('dt', {}, keys.split(' ').map((k) => (k === '/' ? ` ${k} ` : k === 'or' ? ` ${t('editors.or')} ` : el('kbd', {}, keyName(k))))),
       el('dd', {}, what)))));
 }
 

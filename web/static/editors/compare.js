@@ -13,11 +13,12 @@
 //   textarea[data-testid="rationale"], [data-testid="rationale-count"]   rationale and its live count
 //   plus the common hooks (shortcut-help, undo, redo, editor-status), see common.js
 import { el } from '/static/api.js';
+import { formatNumber, t } from '/static/i18n.js';
 import { History, cpLength, guardUnsaved, historyButtons, onKeys, shortcutHelp, statusLine } from './common.js';
 import { renderMarkdown } from './markdown.js';
 
 const LETTERS = 'ABCD';
-const STRENGTH_HINT = { 1: 'slightly better', 4: 'clearly better', 7: 'much better' };
+const STRENGTH_HINT = { 1: 'editors.compare.slightly', 4: 'editors.compare.clearly', 7: 'editors.compare.much' };
 
 let seq = 0;
 
@@ -47,10 +48,10 @@ export function mount(container, { task, project, predictions = null, readOnly =
     return node;
   };
   const letter = (i) => LETTERS[i] || String(i + 1);
-  const respName = (r, i) => `Response ${letter(i)}`;
+  const respName = (r, i) => t('editors.compare.response', { letter: letter(i) });
 
   const promptBox = el('section', { class: 'cmp-prompt', 'aria-labelledby': `${uid}-prompt` },
-    el('h3', { id: `${uid}-prompt` }, 'Prompt'), md(data.prompt, { 'data-testid': 'prompt' }));
+    el('h3', { id: `${uid}-prompt` }, t('editors.compare.prompt')), md(data.prompt, { 'data-testid': 'prompt' }));
   const respGrid = el('div', { class: 'cmp-responses', dataset: { count: String(responses.length) } },
     responses.map((r, i) => el('section', { class: 'cmp-response', 'data-testid': `response-${r.id}`, 'aria-labelledby': `${uid}-r${i}` },
       el('h3', { id: `${uid}-r${i}` }, el('kbd', {}, letter(i)), ` ${respName(r, i)}`),
@@ -64,19 +65,19 @@ export function mount(container, { task, project, predictions = null, readOnly =
   };
 
   const choiceSet = el('fieldset', { class: 'cmp-choice' },
-    el('legend', {}, 'Which response is better?'),
+    el('legend', {}, t('editors.compare.which')),
     el('div', { class: 'radio-row' },
       responses.map((r, i) => radio('choice', r.id, `choice-${r.id}`, [el('kbd', {}, letter(i)), ` ${respName(r, i)}`])),
-      allowTie ? radio('choice', 'tie', 'choice-tie', [el('kbd', {}, 'T'), ' Tie / equally good']) : null));
+      allowTie ? radio('choice', 'tie', 'choice-tie', [el('kbd', {}, 'T'), ` ${t('editors.compare.tie')}`]) : null));
   const strengthSet = el('fieldset', { class: 'cmp-strength' },
-    el('legend', {}, 'How strong is your preference?'),
+    el('legend', {}, t('editors.compare.strength_question')),
     el('div', { class: 'radio-row strength-row' },
-      [1, 2, 3, 4, 5, 6, 7].map((n) => radio('strength', n, `strength-${n}`, [el('strong', {}, String(n)), STRENGTH_HINT[n] ? el('small', {}, STRENGTH_HINT[n]) : null]))),
-    el('p', { class: 'hint', hidden: true, dataset: { role: 'tie-hint' } }, 'A tie is recorded with strength 1.'));
+      [1, 2, 3, 4, 5, 6, 7].map((n) => radio('strength', n, `strength-${n}`, [el('strong', {}, String(n)), STRENGTH_HINT[n] ? el('small', {}, t(STRENGTH_HINT[n])) : null]))),
+    el('p', { class: 'hint', hidden: true, dataset: { role: 'tie-hint' } }, t('editors.compare.tie_hint')));
 
   const ratingTable = criteria.length ? el('div', { class: 'cmp-ratings-wrap' }, el('table', { class: 'cmp-ratings' },
-    el('caption', {}, 'Rate each response (1 = poor, 5 = excellent)'),
-    el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, 'Criterion'), responses.map((r, i) => el('th', { scope: 'col' }, respName(r, i))))),
+    el('caption', {}, t('editors.compare.rate_caption')),
+    el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, t('editors.compare.criterion')), responses.map((r, i) => el('th', { scope: 'col' }, respName(r, i))))),
     el('tbody', {}, criteria.map((c) => el('tr', {},
       el('th', { scope: 'row' }, c),
       responses.map((r, i) => el('td', { 'data-label': respName(r, i) },
@@ -91,13 +92,13 @@ export function mount(container, { task, project, predictions = null, readOnly =
   const initialRationale = rationale.value;
   const count = el('p', { class: 'hint char-count', id: `${uid}-rationale-count`, 'data-testid': 'rationale-count', 'aria-live': 'polite' });
   const rationaleBox = el('div', { class: 'field' },
-    el('label', { for: rationale.id }, 'Why? Explain your choice'), rationale, count);
+    el('label', { for: rationale.id }, t('editors.compare.why')), rationale, count);
 
   const history = new History(() => model, (v) => { model = v; syncInputs(); }, () => { buttons.update(); onChange(); });
   const buttons = historyButtons(history);
   const help = shortcutHelp([
-    ['A–D', 'choose a response'], ...(allowTie ? [['T', 'tie']] : []), ['1–7', 'strength'],
-    ['Ctrl+Z / Ctrl+Shift+Z', 'undo / redo (outside the text box)'], ['Ctrl+Enter', 'submit'],
+    ['A–D', t('editors.compare.key_choose')], ...(allowTie ? [['T', t('editors.compare.key_tie')]] : []), ['1–7', t('editors.compare.key_strength')],
+    ['Ctrl+Z / Ctrl+Shift+Z', t('editors.undo_redo_outside')], ['Ctrl+Enter', t('editors.submit')],
   ]);
 
   const root = el('div', { class: 'editor editor-compare', 'data-testid': 'editor-llm_comparison' },
@@ -122,7 +123,8 @@ export function mount(container, { task, project, predictions = null, readOnly =
 
   function updateCount() {
     const n = cpLength(rationale.value.trim());
-    count.textContent = minChars ? `${n} / ${minChars} characters minimum${n >= minChars ? ' ✓' : ''}` : `${n} characters`;
+    count.textContent = minChars ? `${t('editors.compare.count_min', { count: formatNumber(n), min: formatNumber(minChars) })}${n >= minChars ? ' ✓' : ''}`
+      : t('editors.compare.count', { count: formatNumber(n) });
     count.dataset.ok = String(n >= minChars);
   }
 
@@ -142,8 +144,8 @@ export function mount(container, { task, project, predictions = null, readOnly =
 
   const offKeys = onKeys(container, (ev) => {
     if (readOnly || ev.ctrlKey || ev.metaKey || ev.altKey) return;
-    const t = ev.target;
-    if (t instanceof Element && t.closest('textarea, input[type="text"], select')) return;
+    const target = ev.target;
+    if (target instanceof Element && target.closest('textarea, input[type="text"], select')) return;
     const k = ev.key.toUpperCase();
     const i = LETTERS.indexOf(k);
     if (i >= 0 && i < responses.length && k.length === 1) { model.choice = responses[i].id; }
@@ -173,16 +175,16 @@ export function mount(container, { task, project, predictions = null, readOnly =
       };
     },
     validate() {
-      if (responses.length < 2) return 'This task has fewer than two responses.';
-      if (!model.choice) return 'Choose the better response (A–D)' + (allowTie ? ' or a tie (T).' : '.');
-      if (model.choice !== 'tie' && !model.strength) return 'Choose how strong your preference is (1–7).';
+      if (responses.length < 2) return t('editors.compare.too_few');
+      if (!model.choice) return allowTie ? t('editors.compare.need_choice_tie') : t('editors.compare.need_choice');
+      if (model.choice !== 'tie' && !model.strength) return t('editors.compare.need_strength');
       for (const [i, r] of responses.entries()) {
         for (const c of criteria) {
-          if (!model.ratings[r.id]?.[c]) return `Rate “${c}” for ${respName(r, i)}.`;
+          if (!model.ratings[r.id]?.[c]) return t('editors.compare.need_rating', { criterion: c, response: respName(r, i) });
         }
       }
       const n = cpLength(rationale.value.trim());
-      if (n < minChars) return `Write at least ${minChars} characters of rationale (${n} so far).`;
+      if (n < minChars) return t('editors.compare.need_rationale', { min: formatNumber(minChars), count: formatNumber(n) });
       return null;
     },
     isDirty: () => history.dirty() || rationale.value !== initialRationale,

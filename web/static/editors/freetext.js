@@ -9,6 +9,7 @@
 //   textarea[data-testid="answer-text"], [data-testid="answer-count"] (data-ok="true|false")
 //   plus the common hooks (shortcut-help, editor-status), see common.js
 import { el } from '/static/api.js';
+import { formatNumber, isOne, t } from '/static/i18n.js';
 import { cpLength, guardUnsaved, imageUrl, shortcutHelp, statusLine } from './common.js';
 
 let seq = 0;
@@ -25,9 +26,9 @@ export function mount(container, { task, project, predictions = null, readOnly =
   if (typeof data.text === 'string') shown.push(el('div', { class: 'task-text', 'data-testid': 'task-text' }, data.text));
   const src = imageUrl(data.image);
   if (src) {
-    const img = el('img', { src, alt: 'Task image', class: 'freetext-image', 'data-testid': 'task-image', decoding: 'async' });
-    img.addEventListener('error', () => status.say('The image could not be loaded.', 'error'));
-    shown.push(el('a', { href: src, target: '_blank', rel: 'noopener', class: 'freetext-image-link', title: 'Open the image in full size' }, img));
+    const img = el('img', { src, alt: t('editors.task_image'), class: 'freetext-image', 'data-testid': 'task-image', decoding: 'async' });
+    img.addEventListener('error', () => status.say(t('editors.image_failed'), 'error'));
+    shown.push(el('a', { href: src, target: '_blank', rel: 'noopener', class: 'freetext-image-link', title: t('editors.image_open') }, img));
   }
   const rest = Object.fromEntries(Object.entries(data).filter(([k]) => k !== 'text' && !(k === 'image' && src)));
   if (Object.keys(rest).length) shown.push(el('pre', { class: 'task-data', 'data-testid': 'task-data' }, JSON.stringify(rest, null, 2)));
@@ -43,7 +44,10 @@ export function mount(container, { task, project, predictions = null, readOnly =
   const update = () => {
     const n = cpLength(textarea.value);
     const ok = n >= min && (max === null || n <= max);
-    count.textContent = `${n} character${n === 1 ? '' : 's'}` + (max !== null ? ` of ${min}–${max}` : ` (at least ${min})`);
+    const vars = { count: formatNumber(n), min: formatNumber(min), max: max === null ? '' : formatNumber(max) };
+    const key = max !== null ? (isOne(n) ? 'editors.freetext.count_one_range' : 'editors.freetext.count_range')
+      : (isOne(n) ? 'editors.freetext.count_one_min' : 'editors.freetext.count_min');
+    count.textContent = t(key, vars);
     count.dataset.ok = String(ok);
     textarea.setAttribute('aria-invalid', String(n > 0 && !ok));
   };
@@ -51,9 +55,9 @@ export function mount(container, { task, project, predictions = null, readOnly =
 
   const root = el('div', { class: 'editor editor-freetext', 'data-testid': 'editor-free_text' },
     ...shown,
-    el('div', { class: 'field' }, el('label', { for: id }, 'Your answer'), textarea, count),
+    el('div', { class: 'field' }, el('label', { for: id }, t('editors.freetext.answer')), textarea, count),
     status.node,
-    shortcutHelp([['Ctrl+Enter', 'submit'], ['Ctrl+Z', 'undo typing (in the text box)']]));
+    shortcutHelp([['Ctrl+Enter', t('editors.submit')], ['Ctrl+Z', t('editors.freetext.undo_typing')]]));
   container.append(root);
   update();
   const offGuard = readOnly ? () => {} : guardUnsaved(() => textarea.value !== initial);
@@ -62,9 +66,9 @@ export function mount(container, { task, project, predictions = null, readOnly =
     getAnswer: () => ({ text: textarea.value }),
     validate() {
       const n = cpLength(textarea.value);
-      if (!textarea.value.trim()) return 'Write your answer first.';
-      if (n < min) return `Write at least ${min} characters (${n} so far).`;
-      if (max !== null && n > max) return `Shorten your answer to at most ${max} characters (${n} now).`;
+      if (!textarea.value.trim()) return t('editors.freetext.empty');
+      if (n < min) return t('editors.freetext.too_short', { min: formatNumber(min), count: formatNumber(n) });
+      if (max !== null && n > max) return t('editors.freetext.too_long', { max: formatNumber(max), count: formatNumber(n) });
       return null;
     },
     isDirty: () => textarea.value !== initial,

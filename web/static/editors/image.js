@@ -26,6 +26,7 @@
 //   [data-testid="keypoint-visibility"] toggles the selected keypoint (V)
 //   plus the common hooks (shortcut-help, undo, redo, editor-status), see common.js
 import { el } from '/static/api.js';
+import { formatNumber, t } from '/static/i18n.js';
 import {
   History, clamp, colour, cpLength, guardUnsaved, historyButtons, imageUrl, onKeys, round2, shortcutHelp, statusLine,
   withAlpha,
@@ -34,6 +35,9 @@ import {
 const HANDLE = 6; // handle half-size, CSS px
 const HIT = 8; // hit tolerance, CSS px
 const TOOL_KEYS = { bbox: 'B', polygon: 'P', keypoints: 'K' };
+const TOOL_NAMES = { bbox: 'editors.image.tool.bbox', polygon: 'editors.image.tool.polygon', keypoints: 'editors.image.tool.keypoints' };
+const typeName = (type) => (Object.hasOwn(TOOL_NAMES, type) ? t(TOOL_NAMES[type]) : type);
+const VISIBILITY = ['editors.image.point.unlabelled', 'editors.image.point.occluded', 'editors.image.point.visible'];
 
 export function mount(container, { task, project, predictions = null, readOnly = false, onChange = () => {} } = {}) {
   const classes = Array.isArray(project?.schema?.classes) ? project.schema.classes : [];
@@ -86,20 +90,20 @@ export function mount(container, { task, project, predictions = null, readOnly =
   const status = statusLine();
   const canvas = el('canvas', {
     class: 'image-canvas', tabindex: '0', 'data-testid': 'image-canvas', dataset: { state: 'loading' },
-    role: 'img', 'aria-label': 'Image to annotate. Use the object list below to review objects.',
+    role: 'img', 'aria-label': t('editors.image.canvas_label'),
   });
   const stage = el('div', { class: 'image-stage' }, canvas);
-  const classBar = el('div', { class: 'entity-bar class-bar', role: 'group', 'aria-label': 'Classes (keys 1–9)' },
+  const classBar = el('div', { class: 'entity-bar class-bar', role: 'group', 'aria-label': t('editors.image.classes') },
     classes.map((c, i) => el('button', {
       type: 'button', class: 'label-btn entity-btn', dataset: { class: c.name }, 'data-testid': `class-${i}`, 'aria-pressed': 'false',
       'aria-keyshortcuts': i < 9 ? String(i + 1) : null,
     }, el('span', { class: 'swatch', dataset: { colour: String(i % 12) } }), i < 9 ? el('kbd', {}, String(i + 1)) : null, el('span', {}, c.name))));
-  const toolBar = el('div', { class: 'tool-bar', role: 'group', 'aria-label': 'Tools' });
-  const zoomIn = el('button', { type: 'button', class: 'btn btn-secondary btn-small', 'data-testid': 'zoom-in', 'aria-label': 'Zoom in', title: 'Zoom in (+)' }, '+');
-  const zoomOut = el('button', { type: 'button', class: 'btn btn-secondary btn-small', 'data-testid': 'zoom-out', 'aria-label': 'Zoom out', title: 'Zoom out (−)' }, '−');
-  const zoomFit = el('button', { type: 'button', class: 'btn btn-secondary btn-small', 'data-testid': 'zoom-fit', title: 'Fit (F)' }, 'Fit');
+  const toolBar = el('div', { class: 'tool-bar', role: 'group', 'aria-label': t('editors.image.tools') });
+  const zoomIn = el('button', { type: 'button', class: 'btn btn-secondary btn-small', 'data-testid': 'zoom-in', 'aria-label': t('editors.image.zoom_in'), title: t('editors.image.zoom_in_title') }, '+');
+  const zoomOut = el('button', { type: 'button', class: 'btn btn-secondary btn-small', 'data-testid': 'zoom-out', 'aria-label': t('editors.image.zoom_out'), title: t('editors.image.zoom_out_title') }, '−');
+  const zoomFit = el('button', { type: 'button', class: 'btn btn-secondary btn-small', 'data-testid': 'zoom-fit', title: t('editors.image.fit_title') }, t('editors.image.fit'));
   const zoomLabel = el('span', { class: 'subtle zoom-label' });
-  const objectList = el('ol', { class: 'object-list', 'data-testid': 'object-list', 'aria-label': 'Objects', start: '0' });
+  const objectList = el('ol', { class: 'object-list', 'data-testid': 'object-list', 'aria-label': t('editors.image.objects'), start: '0' });
   const attrForm = el('div', { class: 'attr-form', 'data-testid': 'attributes' });
   const history = new History(
     () => ({ objects, uidSeq }),
@@ -114,11 +118,12 @@ export function mount(container, { task, project, predictions = null, readOnly =
   const buttons = historyButtons(history);
 
   const help = shortcutHelp([
-    ['1–9', 'choose the class'], ['B P K', 'bbox / polygon / keypoints tool'], ['drag', 'draw a box; move or resize the selected one'],
-    ['click', 'select an object / add a polygon vertex / place the next keypoint'], ['Enter / double-click', 'close the polygon'],
-    ['Backspace', 'remove the last vertex while drawing'], ['S', 'skip the next keypoint'], ['V', 'selected keypoint visible ↔ occluded'],
-    ['Delete', 'delete the selected object'], ['H', 'hide / show the selected object'], ['Esc', 'cancel / deselect'],
-    ['←↑→↓', 'move the selected object or keypoint by 1 px (with Shift: 10 px)'], ['wheel / + −', 'zoom'], ['Space+drag / middle drag', 'pan'], ['F', 'fit the image'], ['Shift+drag', 'draw even over an object'],
+    ['1–9', t('editors.image.key_class')], ['B P K', t('editors.image.key_tools')], ['drag', t('editors.image.key_drag')],
+    ['click', t('editors.image.key_click')], ['Enter / double-click', t('editors.image.key_close')],
+    ['Backspace', t('editors.image.key_backspace')], ['S', t('editors.image.key_skip')], ['V', t('editors.image.key_visibility')],
+    ['Delete', t('editors.image.key_delete')], ['H', t('editors.image.key_hide')], ['Esc', t('editors.image.key_escape')],
+    ['←↑→↓', t('editors.image.key_arrows')], ['wheel / + −', t('editors.image.key_zoom')], ['Space+drag / middle drag', t('editors.image.key_pan')],
+    ['F', t('editors.image.key_fit')], ['Shift+drag', t('editors.image.key_shift_drag')],
     ['Ctrl+Z / Ctrl+Shift+Z', 'undo / redo'], ['Ctrl+Enter', 'submit'],
   ]);
 
@@ -128,8 +133,8 @@ export function mount(container, { task, project, predictions = null, readOnly =
     el('div', { class: 'image-layout' },
       stage,
       el('aside', { class: 'image-side' },
-        el('h3', {}, 'Objects'), objectList,
-        el('h3', {}, 'Attributes'), attrForm)),
+        el('h3', {}, t('editors.image.objects')), objectList,
+        el('h3', {}, t('editors.image.attributes')), attrForm)),
     status.node, help);
   container.append(root);
 
@@ -149,14 +154,14 @@ export function mount(container, { task, project, predictions = null, readOnly =
     if (!root.isConnected) return;
     imgState = 'error';
     canvas.dataset.state = 'error';
-    status.say('The image could not be loaded. Skip this task or try again later.', 'error');
+    status.say(t('editors.image.load_failed'), 'error');
     draw();
   });
   if (src) img.src = src;
   else {
     imgState = 'error';
     canvas.dataset.state = 'error';
-    status.say('This task has no image.', 'error');
+    status.say(t('editors.image.none'), 'error');
   }
 
   // ---- view transform ----
@@ -224,7 +229,7 @@ export function mount(container, { task, project, predictions = null, readOnly =
       ctx.fillStyle = '#c9ced8';
       ctx.font = '15px system-ui, sans-serif';
       ctx.textAlign = 'center';
-      ctx.fillText(imgState === 'loading' ? 'Loading the image…' : 'No image', cw / 2, ch / 2);
+      ctx.fillText(imgState === 'loading' ? t('editors.image.loading') : t('editors.image.no_image'), cw / 2, ch / 2);
       ctx.textAlign = 'start';
     }
     for (const o of objects) if (!hidden.has(o.uid)) drawObject(o, o.uid === selected);
@@ -429,7 +434,7 @@ export function mount(container, { task, project, predictions = null, readOnly =
     hidden.delete(uid);
     kpCursor.delete(uid);
     if (selected === uid) { selected = null; selectedPoint = null; }
-    status.say(`Deleted ${o.class} ${o.type}.`);
+    status.say(t('editors.image.deleted', { class: o.class, type: typeName(o.type) }));
     renderAll();
     history.commit();
   }
@@ -438,11 +443,11 @@ export function mount(container, { task, project, predictions = null, readOnly =
     const pts = [];
     for (const p of drawing.points) if (!pts.length || dist2(pts[pts.length - 1], p) * view.scale * view.scale > 4) pts.push(p);
     if (pts.length > 3 && dist2(pts[0], pts[pts.length - 1]) * view.scale * view.scale <= HIT * HIT) pts.pop();
-    if (pts.length < 3) return status.say('A polygon needs at least 3 points.', 'warn');
-    if (selfIntersects(pts)) return status.say('The edges cross; move or remove a vertex (Backspace) first.', 'warn');
+    if (pts.length < 3) return status.say(t('editors.image.polygon_3'), 'warn');
+    if (selfIntersects(pts)) return status.say(t('editors.image.edges_cross'), 'warn');
     drawing = null;
     addObject({ class: classes[currentClass].name, type: 'polygon', points: pts });
-    status.say(`Added a ${classes[currentClass].name} polygon.`, 'success');
+    status.say(t('editors.image.added_polygon', { class: classes[currentClass].name }), 'success');
   }
   function placeKeypoint(p) {
     const cls = classes[currentClass];
@@ -472,7 +477,7 @@ export function mount(container, { task, project, predictions = null, readOnly =
   }
   function toggleVisibility() {
     const o = byUid(selected);
-    if (!o || o.type !== 'keypoints' || selectedPoint === null) return status.say('Select a keypoint first (click it).', 'warn');
+    if (!o || o.type !== 'keypoints' || selectedPoint === null) return status.say(t('editors.image.select_keypoint'), 'warn');
     const kp = o.keypoints[selectedPoint];
     if (kp[2] === 0) return;
     kp[2] = kp[2] === 2 ? 1 : 2;
@@ -490,28 +495,28 @@ export function mount(container, { task, project, predictions = null, readOnly =
     status.say(hint());
     renderAll();
   }
-  function setTool(t) {
-    if (!classes[currentClass]?.tools.includes(t)) return;
-    currentTool = t;
+  function setTool(tool) {
+    if (!classes[currentClass]?.tools.includes(tool)) return;
+    currentTool = tool;
     drawing = null;
     status.say(hint());
     renderAll();
   }
   function hint() {
-    if (readOnly) return 'Preview: zoom and pan to inspect.';
+    if (readOnly) return t('editors.image.preview');
     const cls = classes[currentClass];
     if (!cls) return '';
-    if (drawing?.type === 'polygon') return `Polygon: ${drawing.points.length} point(s). Click to add, Enter closes, Backspace removes the last.`;
-    if (currentTool === 'bbox') return `Drag to draw a ${cls.name} box.`;
-    if (currentTool === 'polygon') return `Click to start a ${cls.name} polygon.`;
+    if (drawing?.type === 'polygon') return t('editors.image.drawing_polygon', { count: formatNumber(drawing.points.length) });
+    if (currentTool === 'bbox') return t('editors.image.hint_bbox', { class: cls.name });
+    if (currentTool === 'polygon') return t('editors.image.hint_polygon', { class: cls.name });
     const o = byUid(selected);
     const names = skeletonOf(cls);
     if (o && o.type === 'keypoints' && o.class === cls.name) {
       const k = kpCursor.get(o.uid) ?? 0;
-      if (k < names.length) return `Click to place “${names[k]}” (${k + 1}/${names.length}); S skips it.`;
-      return 'All points placed. Click empty space to start another one; V toggles the selected point.';
+      if (k < names.length) return t('editors.image.hint_place', { point: names[k], n: k + 1, total: names.length });
+      return t('editors.image.hint_all_placed');
     }
-    return `Click to place “${names[0] || '?'}” of a new ${cls.name}.`;
+    return t('editors.image.hint_new', { point: names[0] || '?', class: cls.name });
   }
 
   // ---- pointer ----
@@ -613,7 +618,7 @@ export function mount(container, { task, project, predictions = null, readOnly =
       const h = Math.abs(by - ay);
       if (w * view.scale < 3 || h * view.scale < 3) { select(null); status.say(hint()); return; }
       addObject({ class: classes[currentClass].name, type: 'bbox', bbox: [Math.min(ax, bx), Math.min(ay, by), w, h] });
-      status.say(`Added a ${classes[currentClass].name} box.`, 'success');
+      status.say(t('editors.image.added_box', { class: classes[currentClass].name }), 'success');
     } else if (a.kind !== 'pan' && a.changed) {
       if (a.o.type === 'bbox' && (a.o.bbox[2] <= 0.01 || a.o.bbox[3] <= 0.01)) Object.assign(a.o, JSON.parse(a.orig));
       renderAll();
@@ -647,11 +652,11 @@ export function mount(container, { task, project, predictions = null, readOnly =
   document.addEventListener('keyup', keyUp);
   const offKeys = onKeys(container, (ev) => {
     if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
-    const t = ev.target;
-    if (t instanceof Element && t.closest('input, textarea, select')) return;
+    const target = ev.target;
+    if (target instanceof Element && target.closest('input, textarea, select')) return;
     const k = ev.key;
     if (k === ' ') {
-      if (t instanceof Element && t.closest('button, summary, a')) return;
+      if (target instanceof Element && target.closest('button, summary, a')) return;
       spaceDown = true;
       canvas.dataset.cursor = 'grab';
       ev.preventDefault();
@@ -669,7 +674,7 @@ export function mount(container, { task, project, predictions = null, readOnly =
     else if (lower === 's') skipKeypoint();
     else if (lower === 'v') toggleVisibility();
     else if (lower === 'h' && selected !== null) { toggleHidden(selected); }
-    else if (k.startsWith('Arrow') && selected !== null && !drawing && (t === canvas || t === document.body)) {
+    else if (k.startsWith('Arrow') && selected !== null && !drawing && (target === canvas || target === document.body)) {
       ev.preventDefault();
       nudge(selected, (k === 'ArrowLeft' ? -1 : k === 'ArrowRight' ? 1 : 0) * (ev.shiftKey ? 10 : 1),
         (k === 'ArrowUp' ? -1 : k === 'ArrowDown' ? 1 : 0) * (ev.shiftKey ? 10 : 1));
@@ -724,9 +729,12 @@ export function mount(container, { task, project, predictions = null, readOnly =
   });
 
   function describe(o) {
-    if (o.type === 'bbox') return `${round2(o.bbox[2])}×${round2(o.bbox[3])} at ${round2(o.bbox[0])}, ${round2(o.bbox[1])}`;
-    if (o.type === 'polygon') return `${o.points.length} points`;
-    return `${o.keypoints.filter((k) => k[2] > 0).length}/${o.keypoints.length} points`;
+    if (o.type === 'bbox') {
+      const n = (v) => formatNumber(round2(v));
+      return t('editors.image.box_at', { w: n(o.bbox[2]), h: n(o.bbox[3]), x: n(o.bbox[0]), y: n(o.bbox[1]) });
+    }
+    if (o.type === 'polygon') return t('editors.image.points', { count: formatNumber(o.points.length) });
+    return t('editors.image.points_of', { count: o.keypoints.filter((k) => k[2] > 0).length, total: o.keypoints.length });
   }
 
   function renderSide() {
@@ -736,18 +744,19 @@ export function mount(container, { task, project, predictions = null, readOnly =
       return el('li', { 'data-testid': `object-${i}`, 'aria-current': o.uid === selected ? 'true' : null, class: isHidden ? 'is-hidden' : null },
         el('button', { type: 'button', class: 'object-row', dataset: { uid: String(o.uid) }, 'data-testid': `object-select-${i}` },
           el('span', { class: 'swatch', dataset: { colour: String(Math.max(ci, 0) % 12) } }),
-          el('span', {}, el('strong', {}, `${i} ${o.class}`), ` ${o.type}`, o.id !== undefined ? el('span', { class: 'subtle' }, ' (pre-annotated)') : null),
+          el('span', {}, el('strong', {}, `${i} ${o.class}`), ` ${typeName(o.type)}`, o.id !== undefined ? el('span', { class: 'subtle' }, ` (${t('editors.image.pre_annotated')})`) : null),
           el('span', { class: 'subtle' }, describe(o))),
-        el('button', { type: 'button', class: 'btn btn-ghost btn-small', dataset: { uid: String(o.uid), act: 'hide' }, 'data-testid': `object-hide-${i}`, 'aria-pressed': String(isHidden), 'aria-label': `${isHidden ? 'Show' : 'Hide'} object ${i}`, title: 'Hide / show (H)' }, isHidden ? 'Show' : 'Hide'),
-        readOnly ? null : el('button', { type: 'button', class: 'btn btn-ghost btn-small', dataset: { uid: String(o.uid), act: 'delete' }, 'data-testid': `object-delete-${i}`, 'aria-label': `Delete object ${i}`, title: 'Delete' }, '✕'));
+        el('button', { type: 'button', class: 'btn btn-ghost btn-small', dataset: { uid: String(o.uid), act: 'hide' }, 'data-testid': `object-hide-${i}`, 'aria-pressed': String(isHidden), 'aria-label': t(isHidden ? 'editors.image.show_object' : 'editors.image.hide_object', { n: i }), title: t('editors.image.hide_show_title') },
+          isHidden ? t('editors.image.show') : t('editors.image.hide')),
+        readOnly ? null : el('button', { type: 'button', class: 'btn btn-ghost btn-small', dataset: { uid: String(o.uid), act: 'delete' }, 'data-testid': `object-delete-${i}`, 'aria-label': t('editors.image.delete_object', { n: i }), title: t('editors.image.delete') }, '✕'));
     }));
-    if (!objects.length) objectList.append(el('li', { class: 'subtle' }, 'No objects yet.'));
+    if (!objects.length) objectList.append(el('li', { class: 'subtle' }, t('editors.image.no_objects')));
     renderAttributes();
   }
 
   function renderAttributes() {
     const o = byUid(selected);
-    if (!o) { attrForm.replaceChildren(el('p', { class: 'subtle' }, 'Select an object to edit its attributes.')); return; }
+    if (!o) { attrForm.replaceChildren(el('p', { class: 'subtle' }, t('editors.image.select_object'))); return; }
     const cls = classOf(o);
     const rows = [];
     for (const a of cls.attributes || []) {
@@ -773,16 +782,17 @@ export function mount(container, { task, project, predictions = null, readOnly =
     if (o.type === 'keypoints') {
       const names = skeletonOf(cls);
       const kp = selectedPoint !== null ? o.keypoints[selectedPoint] : null;
-      extra.push(el('p', { class: 'subtle' }, selectedPoint !== null ? `Point “${names[selectedPoint]}”: ${['not labelled', 'occluded', 'visible'][kp[2]]}` : 'Click a point to select it.'));
+      extra.push(el('p', { class: 'subtle' }, selectedPoint !== null
+        ? t('editors.image.point_state', { point: names[selectedPoint], state: t(VISIBILITY[kp[2]]) }) : t('editors.image.click_point')));
       if (!readOnly) {
         extra.push(el('button', {
           type: 'button', class: 'btn btn-secondary btn-small', 'data-testid': 'keypoint-visibility', 'aria-keyshortcuts': 'V',
           disabled: !kp || kp[2] === 0,
-        }, 'Visible ↔ occluded ', el('kbd', {}, 'V')));
+        }, `${t('editors.image.visible_occluded')} `, el('kbd', {}, 'V')));
       }
     }
-    attrForm.replaceChildren(el('p', {}, el('strong', {}, `${objects.indexOf(o)} ${o.class}`), ` ${o.type}`), ...rows, ...extra);
-    if (!rows.length) attrForm.append(el('p', { class: 'subtle' }, 'This class has no attributes.'));
+    attrForm.replaceChildren(el('p', {}, el('strong', {}, `${objects.indexOf(o)} ${o.class}`), ` ${typeName(o.type)}`), ...rows, ...extra);
+    if (!rows.length) attrForm.append(el('p', { class: 'subtle' }, t('editors.image.no_attributes')));
   }
 
   attrForm.addEventListener('click', (ev) => { if (ev.target.closest('[data-testid="keypoint-visibility"]')) toggleVisibility(); });
@@ -807,10 +817,10 @@ export function mount(container, { task, project, predictions = null, readOnly =
       b.classList.toggle('selected', on);
     }
     const tools = readOnly ? [] : classes[currentClass]?.tools || [];
-    toolBar.replaceChildren(...tools.map((t) => el('button', {
-      type: 'button', class: `btn btn-small ${t === currentTool ? '' : 'btn-secondary'}`, dataset: { tool: t }, 'data-testid': `tool-${t}`,
-      'aria-pressed': String(t === currentTool), 'aria-keyshortcuts': TOOL_KEYS[t],
-    }, t, ' ', el('kbd', {}, TOOL_KEYS[t]))));
+    toolBar.replaceChildren(...tools.map((tool) => el('button', {
+      type: 'button', class: `btn btn-small ${tool === currentTool ? '' : 'btn-secondary'}`, dataset: { tool }, 'data-testid': `tool-${tool}`,
+      'aria-pressed': String(tool === currentTool), 'aria-keyshortcuts': TOOL_KEYS[tool],
+    }, typeName(tool), ' ', el('kbd', {}, TOOL_KEYS[tool]))));
   }
 
   function renderAll() {
@@ -821,7 +831,7 @@ export function mount(container, { task, project, predictions = null, readOnly =
 
   const offGuard = readOnly ? () => {} : guardUnsaved(() => history.dirty());
   renderAll();
-  status.say(src ? 'Loading the image…' : 'This task has no image.', src ? 'info' : 'error');
+  status.say(src ? t('editors.image.loading') : t('editors.image.none'), src ? 'info' : 'error');
 
   return {
     getAnswer() {
@@ -849,22 +859,22 @@ export function mount(container, { task, project, predictions = null, readOnly =
       };
     },
     validate() {
-      if (imgState !== 'ready') return imgState === 'loading' ? 'Wait for the image to load.' : 'The image could not be loaded; skip this task.';
-      if (drawing?.type === 'polygon') return 'Finish the polygon you are drawing (Enter) or cancel it (Esc).';
+      if (imgState !== 'ready') return imgState === 'loading' ? t('editors.image.wait') : t('editors.image.failed_skip');
+      if (drawing?.type === 'polygon') return t('editors.image.finish_polygon');
       const answer = this.getAnswer();
       for (let i = 0; i < answer.objects.length; i++) {
         const o = answer.objects[i];
-        const name = `Object ${i} (${o.class} ${o.type})`;
-        if (o.type === 'bbox' && !(o.bbox[2] > 0 && o.bbox[3] > 0)) return `${name} has no width or height.`;
+        const name = t('editors.image.object_name', { n: i, class: o.class, type: typeName(o.type) });
+        if (o.type === 'bbox' && !(o.bbox[2] > 0 && o.bbox[3] > 0)) return t('editors.image.no_size', { name });
         if (o.type === 'polygon') {
-          if (o.points.length < 3) return `${name} needs at least 3 points.`;
-          if (selfIntersects(o.points)) return `${name} crosses itself; drag a vertex to fix it.`;
+          if (o.points.length < 3) return t('editors.image.needs_3', { name });
+          if (selfIntersects(o.points)) return t('editors.image.crosses', { name });
         }
-        if (o.type === 'keypoints' && !o.keypoints.some((k) => k[2] > 0)) return `${name} has no points placed.`;
+        if (o.type === 'keypoints' && !o.keypoints.some((k) => k[2] > 0)) return t('editors.image.no_points', { name });
         const cls = classes[classIndex(o.class)];
         for (const a of cls?.attributes || []) {
           const v = o.attributes?.[a.name];
-          if (a.type === 'text' && a.max_chars && typeof v === 'string' && cpLength(v) > a.max_chars) return `${name}: “${a.name}” is longer than ${a.max_chars} characters.`;
+          if (a.type === 'text' && a.max_chars && typeof v === 'string' && cpLength(v) > a.max_chars) return t('editors.image.attr_too_long', { name, attribute: a.name, max: a.max_chars });
         }
       }
       return null;

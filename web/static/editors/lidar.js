@@ -16,6 +16,7 @@
 // Frame: the point cloud's own (x forward, y left, z up for KITTI/nuScenes velodyne); answers are in metres
 // and radians, rounded to 3 decimals, yaw in [-π, π].
 import * as THREE from '../vendor/three.module.js';
+import { formatNumber, t } from '/static/i18n.js';
 
 const CSS_HREF = '/static/editors/lidar.css';
 const HEADER_BYTES = 48;
@@ -29,32 +30,34 @@ const PALETTE = [0x4fc3f7, 0xffb74d, 0x81c784, 0xf06292, 0xba68c8, 0xfff176, 0x4
 const BG = 0x10131a;
 const VIEW_BG = 0x171b24;
 
+// [keys (a catalog key when it has words), what it does (a catalog key)]
 const SHORTCUTS = [
-  ['B', "bird's-eye view on/off"],
-  ['click (bird\'s-eye)', 'place a cuboid / select'],
-  ['drag', 'orbit (3D) · pan (bird\'s-eye) · move the cuboid under the pointer (bird\'s-eye)'],
-  ['right-drag / Shift+drag', 'pan'],
-  ['wheel', 'zoom'],
-  ['1–9', 'class (of new and selected cuboids)'],
-  ['Q / E', 'rotate left / right (Shift: 1°)'],
-  ['arrows', 'move on the ground'],
-  ['PgUp / PgDn', 'move up / down'],
-  ['Shift+↑ / Shift+↓', 'longer / shorter'],
-  ['Shift+→ / Shift+←', 'wider / narrower'],
-  ['Shift+PgUp / Shift+PgDn', 'taller / lower'],
-  ['F', 'fit to the points inside'],
-  ['Delete', 'delete the selected cuboid'],
-  ['H', 'hide / show the selected cuboid'],
-  ['N / P', 'next / previous cuboid'],
-  ['Esc', 'deselect'],
-  ['C', 'colour by height / intensity'],
-  ['?', 'show / hide this list'],
-  ['+ / −', 'point size'],
-  ['R', 'reset the camera'],
-  ['Ctrl+Z / Ctrl+Shift+Z', 'undo / redo'],
-  ['top view', 'drag inside: move · edges/corners: resize · round handle: rotate'],
-  ['side / front views', 'drag inside: move · edges: resize'],
+  ['B', 'editors.lidar.s_bev'],
+  ['editors.lidar.k_click', 'editors.lidar.s_click'],
+  ['editors.lidar.k_drag', 'editors.lidar.s_drag'],
+  ['editors.lidar.k_right_drag', 'editors.lidar.s_pan'],
+  ['editors.lidar.k_wheel', 'editors.lidar.s_zoom'],
+  ['1–9', 'editors.lidar.s_class'],
+  ['Q / E', 'editors.lidar.s_rotate'],
+  ['editors.lidar.k_arrows', 'editors.lidar.s_move'],
+  ['PgUp / PgDn', 'editors.lidar.s_up_down'],
+  ['Shift+↑ / Shift+↓', 'editors.lidar.s_longer'],
+  ['Shift+→ / Shift+←', 'editors.lidar.s_wider'],
+  ['Shift+PgUp / Shift+PgDn', 'editors.lidar.s_taller'],
+  ['F', 'editors.lidar.s_fit'],
+  ['editors.key.delete', 'editors.lidar.s_delete'],
+  ['H', 'editors.lidar.s_hide'],
+  ['N / P', 'editors.lidar.s_next'],
+  ['editors.key.escape', 'editors.lidar.s_deselect'],
+  ['C', 'editors.lidar.s_colour'],
+  ['?', 'editors.lidar.s_help'],
+  ['+ / −', 'editors.lidar.s_point_size'],
+  ['R', 'editors.lidar.s_reset'],
+  ['Ctrl+Z / Ctrl+Shift+Z', 'editors.undo_redo'],
+  ['editors.lidar.k_top', 'editors.lidar.s_top'],
+  ['editors.lidar.k_side', 'editors.lidar.s_side'],
 ];
+const keyText = (k) => (k.startsWith('editors.') ? t(k) : k.replace(/Shift/g, t('editors.key.shift')));
 
 const POINTS_VERT = `
 attribute float intensity;
@@ -214,35 +217,36 @@ export function mount(container, { task, project, predictions = null, readOnly =
   const t0 = performance.now();
 
   // ---------- DOM ----------
-  const root = el('div', { class: 'fl-lidar', tabindex: '0', 'data-state': 'loading', 'aria-label': 'Lidar cuboid editor' });
-  const classBar = el('div', { class: 'fl-lidar-classes', role: 'radiogroup', 'aria-label': 'Class' });
+  const root = el('div', { class: 'fl-lidar', tabindex: '0', 'data-state': 'loading', 'aria-label': t('editors.lidar.label') });
+  const classBar = el('div', { class: 'fl-lidar-classes', role: 'radiogroup', 'aria-label': t('editors.lidar.class') });
   const btn = (label, title, action) => el('button', { type: 'button', class: 'fl-lidar-btn', title, 'data-action': action, text: label });
-  const bevBtn = btn("Bird's-eye (B)", "Toggle the bird's-eye view", 'bev');
-  const colorBtn = btn('Colour: height (C)', 'Colour the points by height or by intensity', 'color');
-  const fitBtn = btn('Fit (F)', 'Fit the selected cuboid to the points inside it', 'fit');
-  const undoBtn = btn('Undo', 'Undo (Ctrl+Z)', 'undo');
-  const redoBtn = btn('Redo', 'Redo (Ctrl+Shift+Z)', 'redo');
+  const bevBtn = btn(t('editors.lidar.bev'), t('editors.lidar.bev_title'), 'bev');
+  const colorBtn = btn(t('editors.lidar.colour_height'), t('editors.lidar.colour_title'), 'color');
+  const fitBtn = btn(t('editors.lidar.fit'), t('editors.lidar.fit_title'), 'fit');
+  const undoBtn = btn(t('editors.undo'), t('editors.undo_title'), 'undo');
+  const redoBtn = btn(t('editors.redo'), t('editors.redo_title'), 'redo');
   undoBtn.dataset.testid = 'undo';
   redoBtn.dataset.testid = 'redo';
   if (readOnly) { fitBtn.hidden = true; undoBtn.hidden = true; redoBtn.hidden = true; }
-  const resetBtn = btn('Reset view (R)', 'Reset the camera', 'reset');
+  const resetBtn = btn(t('editors.lidar.reset'), t('editors.lidar.reset_title'), 'reset');
   const toolbar = el('div', { class: 'fl-lidar-toolbar' }, classBar,
     el('div', { class: 'fl-lidar-tools' }, bevBtn, colorBtn, fitBtn, undoBtn, redoBtn, resetBtn));
   const viewer = el('div', { class: 'fl-lidar-viewer' });
-  const status = el('div', { class: 'fl-lidar-status', role: 'status', 'aria-live': 'polite', 'data-testid': 'editor-status', text: 'Loading point cloud…' });
-  const viewLabels = ['Top', 'Side', 'Front'].map((n) => el('div', { class: 'fl-lidar-viewlabel', text: n }));
-  const viewHint = el('div', { class: 'fl-lidar-viewhint', text: 'Select or place a cuboid to see it from the top, side and front.' });
+  const status = el('div', { class: 'fl-lidar-status', role: 'status', 'aria-live': 'polite', 'data-testid': 'editor-status', text: t('editors.lidar.loading') });
+  const viewLabels = ['editors.lidar.view_top', 'editors.lidar.view_side', 'editors.lidar.view_front']
+    .map((n) => el('div', { class: 'fl-lidar-viewlabel', text: t(n) }));
+  const viewHint = el('div', { class: 'fl-lidar-viewhint', text: t('editors.lidar.view_hint') });
   const mainLabel = el('div', { class: 'fl-lidar-mainlabel', text: '3D' });
   viewer.append(status, mainLabel, ...viewLabels, viewHint);
-  const objList = el('ul', { class: 'fl-lidar-objects', 'aria-label': 'Cuboids' });
-  const attrForm = el('form', { class: 'fl-lidar-attrs', 'aria-label': 'Attributes of the selected cuboid' });
+  const objList = el('ul', { class: 'fl-lidar-objects', 'aria-label': t('editors.lidar.cuboids') });
+  const attrForm = el('form', { class: 'fl-lidar-attrs', 'aria-label': t('editors.lidar.attributes') });
   const geomInfo = el('div', { class: 'fl-lidar-geom' });
   const shortcutList = el('dl', { class: 'fl-lidar-keys' });
-  for (const [k, v] of SHORTCUTS) shortcutList.append(el('dt', { text: k }), el('dd', { text: v }));
+  for (const [k, v] of SHORTCUTS) shortcutList.append(el('dt', { text: keyText(k) }), el('dd', { text: t(v) }));
   const side = el('aside', { class: 'fl-lidar-side' },
-    el('h3', { text: 'Cuboids' }), objList,
-    el('h3', { text: 'Selected' }), geomInfo, attrForm,
-    el('details', { class: 'fl-lidar-help', open: true, 'data-testid': 'shortcut-help' }, el('summary', { text: 'Shortcuts (?)' }), shortcutList));
+    el('h3', { text: t('editors.lidar.cuboids') }), objList,
+    el('h3', { text: t('editors.lidar.selected') }), geomInfo, attrForm,
+    el('details', { class: 'fl-lidar-help', open: true, 'data-testid': 'shortcut-help' }, el('summary', { text: t('editors.lidar.shortcuts') }), shortcutList));
   const helpBox = side.querySelector('.fl-lidar-help');
   const body = el('div', { class: 'fl-lidar-body' }, viewer, side);
   root.append(toolbar, body);
@@ -278,7 +282,7 @@ export function mount(container, { task, project, predictions = null, readOnly =
     renderer.autoClear = false;
     renderer.setScissorTest(true);
   } else {
-    status.textContent = 'This browser cannot show 3D (WebGL is unavailable).';
+    status.textContent = t('editors.lidar.no_webgl');
   }
 
   const scene = new THREE.Scene();
@@ -712,25 +716,29 @@ export function mount(container, { task, project, predictions = null, readOnly =
   }
   function renderList() {
     if (!objects.length) {
-      objList.replaceChildren(el('li', { class: 'fl-lidar-empty', text: "None yet. In bird's-eye view (B), click to place one." }));
+      objList.replaceChildren(el('li', { class: 'fl-lidar-empty', text: t('editors.lidar.none_yet') }));
       return;
     }
     objList.replaceChildren(...objects.map((o, i) => {
       const li = el('li', { class: 'fl-lidar-obj', 'data-uid': String(o.uid), 'aria-selected': String(o === selected) },
-        el('button', { type: 'button', class: 'fl-lidar-objsel', 'data-act': 'select', title: 'Select' },
+        el('button', { type: 'button', class: 'fl-lidar-objsel', 'data-act': 'select', title: t('editors.lidar.select') },
           el('span', { class: 'fl-lidar-swatch', 'data-color': String((classByName.get(o.cls)?.index ?? 0) % PALETTE.length) }),
           el('span', { text: `${i + 1}. ${o.cls}` }),
-          el('span', { class: 'fl-lidar-dim', text: ` ${o.s.map((v) => v.toFixed(1)).join('×')}${o.id !== undefined ? ' · pre' : ''}` })),
-        el('button', { type: 'button', class: 'fl-lidar-icon', 'data-act': 'hide', title: o.hidden ? 'Show' : 'Hide', 'aria-pressed': String(o.hidden), text: o.hidden ? 'show' : 'hide' }),
-        readOnly ? null : el('button', { type: 'button', class: 'fl-lidar-icon', 'data-act': 'delete', title: 'Delete', text: '✕' }));
+          el('span', { class: 'fl-lidar-dim', text: ` ${o.s.map((v) => formatNumber(v, { minimumFractionDigits: 1, maximumFractionDigits: 1, useGrouping: false })).join('×')}${o.id !== undefined ? ` · ${t('editors.lidar.pre')}` : ''}` })),
+        el('button', { type: 'button', class: 'fl-lidar-icon', 'data-act': 'hide', title: o.hidden ? t('editors.image.show') : t('editors.image.hide'), 'aria-pressed': String(o.hidden),
+          text: o.hidden ? t('editors.lidar.show') : t('editors.lidar.hide') }),
+        readOnly ? null : el('button', { type: 'button', class: 'fl-lidar-icon', 'data-act': 'delete', title: t('editors.image.delete'), text: '✕' }));
       return li;
     }));
   }
   function renderGeom() {
     const o = selected;
-    if (!o) { geomInfo.textContent = 'Nothing selected.'; return; }
-    const f = (v) => v.toFixed(2);
-    geomInfo.textContent = `${o.cls} · centre ${o.c.map(f).join(', ')} · size ${o.s.map(f).join(' × ')} · yaw ${((o.yaw * 180) / Math.PI).toFixed(1)}°`;
+    if (!o) { geomInfo.textContent = t('editors.lidar.nothing_selected'); return; }
+    const f = (v, d = 2) => formatNumber(v, { minimumFractionDigits: d, maximumFractionDigits: d, useGrouping: false });
+    geomInfo.textContent = t('editors.lidar.geometry', {
+      class: o.cls, centre: o.c.map((v) => f(v)).join(t('editors.lidar.list_sep')),
+      size: o.s.map((v) => f(v)).join(' × '), yaw: f((o.yaw * 180) / Math.PI, 1),
+    });
   }
   function renderSelected() {
     renderGeom();
@@ -738,7 +746,7 @@ export function mount(container, { task, project, predictions = null, readOnly =
     attrForm.replaceChildren();
     if (!o) return;
     const attrs = classByName.get(o.cls)?.attributes || [];
-    if (!attrs.length) { attrForm.append(el('p', { class: 'fl-lidar-dim', text: 'No attributes for this class.' })); return; }
+    if (!attrs.length) { attrForm.append(el('p', { class: 'fl-lidar-dim', text: t('editors.lidar.no_attributes') })); return; }
     for (const a of attrs) {
       const id = `fl-lidar-attr-${o.uid}-${a.name}`;
       let input;
@@ -838,7 +846,7 @@ export function mount(container, { task, project, predictions = null, readOnly =
     if (bev) { bevState.cx = orbit.target.x; bevState.cy = orbit.target.y; }
     else { orbit.target.x = bevState.cx; orbit.target.y = bevState.cy; }
     bevBtn.setAttribute('aria-pressed', String(bev));
-    mainLabel.textContent = bev ? "Bird's-eye · click to place" : '3D';
+    mainLabel.textContent = bev ? t('editors.lidar.bev_label') : '3D';
     updateMainCamera();
     requestRender(true, false);
   }
@@ -846,7 +854,7 @@ export function mount(container, { task, project, predictions = null, readOnly =
     if (!cloud?.hasIntensity && colorMode === 0) return;
     colorMode = 1 - colorMode;
     pointUniforms.uMode.value = colorMode;
-    colorBtn.textContent = colorMode ? 'Colour: intensity (C)' : 'Colour: height (C)';
+    colorBtn.textContent = colorMode ? t('editors.lidar.colour_intensity') : t('editors.lidar.colour_height');
     requestRender(true, true);
   }
   function resetCamera() {
@@ -874,7 +882,7 @@ export function mount(container, { task, project, predictions = null, readOnly =
       if (lx < -hl || lx > hl || ly < -hw || ly > hw) continue;
       if (z < zMin) zMin = z;
     }
-    if (!Number.isFinite(zMin)) { flash('No points inside the cuboid to fit to.'); return false; }
+    if (!Number.isFinite(zMin)) { flash(t('editors.lidar.fit_none')); return false; }
     // pass 2: the extent of the points above the ground (when the lowest point is ground: within 25 cm of
     // the cloud's ground estimate or below it, skip the 20 cm above it; otherwise keep every point)
     const clear = zMin <= groundZ + 0.25 ? zMin + 0.2 : zMin;
@@ -890,13 +898,13 @@ export function mount(container, { task, project, predictions = null, readOnly =
       if (z > zMax) zMax = z;
       k++;
     }
-    if (k === 0) { flash('Only ground points inside the cuboid.'); return false; }
+    if (k === 0) { flash(t('editors.lidar.fit_ground')); return false; }
     const l = Math.max(MIN_SIZE, x1 - x0), w = Math.max(MIN_SIZE, y1 - y0), h = Math.max(MIN_SIZE, zMax - zMin);
     const mx = (x0 + x1) / 2, my = (y0 + y1) / 2;
     o.c = [o.c[0] + cy * mx - sy * my, o.c[1] + sy * mx + cy * my, zMin + h / 2];
     o.s = [l, w, h];
     edited(o);
-    flash(`Fitted to ${k} points.`);
+    flash(t('editors.lidar.fitted', { count: formatNumber(k) }));
     return true;
   }
 
@@ -1269,9 +1277,9 @@ export function mount(container, { task, project, predictions = null, readOnly =
 
   const mediaId = data.pointcloud?.media_id;
   const ready = (async () => {
-    if (!mediaId) throw new Error('the task has no point cloud');
+    if (!mediaId) throw new Error(t('editors.lidar.no_cloud'));
     const res = await fetch(`/api/v1/media/${encodeURIComponent(mediaId)}/points`, { credentials: 'same-origin' });
-    if (!res.ok) throw new Error(`the point cloud could not be loaded (HTTP ${res.status})`);
+    if (!res.ok) throw new Error(t('editors.lidar.cloud_http', { status: res.status }));
     const buf = await res.arrayBuffer();
     if (destroyed) return;
     cloud = parseFlpc(buf);
@@ -1325,7 +1333,7 @@ export function mount(container, { task, project, predictions = null, readOnly =
     if (destroyed) return;
     root.dataset.state = 'error';
     status.hidden = false;
-    status.textContent = `Point cloud: ${err.message}`;
+    status.textContent = t('editors.lidar.cloud_error', { error: err.message });
   });
   if (glError) root.dataset.state = 'error';
   setTimeout(() => { if (!destroyed) root.focus({ preventScroll: true }); }, 0);
@@ -1378,15 +1386,15 @@ export function mount(container, { task, project, predictions = null, readOnly =
   function validate() {
     const errors = [];
     objects.forEach((o, i) => {
-      const n = `Cuboid ${i + 1} (${o.cls})`;
-      if (!classByName.has(o.cls)) errors.push(`${n}: unknown class`);
-      if (![...o.c, ...o.s, o.yaw].every(finite)) errors.push(`${n}: invalid geometry`);
-      else if (!o.s.every((v) => v > 0)) errors.push(`${n}: size must be positive`);
+      const n = t('editors.lidar.cuboid_name', { n: i + 1, class: o.cls });
+      if (!classByName.has(o.cls)) errors.push(t('editors.lidar.unknown_class', { name: n }));
+      if (![...o.c, ...o.s, o.yaw].every(finite)) errors.push(t('editors.lidar.invalid_geometry', { name: n }));
+      else if (!o.s.every((v) => v > 0)) errors.push(t('editors.lidar.size_positive', { name: n }));
       for (const a of classByName.get(o.cls)?.attributes || []) {
         const v = o.attrs[a.name];
-        if (a.type === 'enum' && v !== undefined && !(a.values || []).includes(v)) errors.push(`${n}: ${a.name} has an unknown value`);
-        if (a.type === 'text' && typeof v === 'string' && a.max_chars && [...v].length > a.max_chars) errors.push(`${n}: ${a.name} is longer than ${a.max_chars} characters`);
-        if (a.required && (v === undefined || v === '')) errors.push(`${n}: ${a.name} is required`);
+        if (a.type === 'enum' && v !== undefined && !(a.values || []).includes(v)) errors.push(t('editors.lidar.unknown_value', { name: n, attribute: a.name }));
+        if (a.type === 'text' && typeof v === 'string' && a.max_chars && [...v].length > a.max_chars) errors.push(t('editors.lidar.too_long', { name: n, attribute: a.name, max: a.max_chars }));
+        if (a.required && (v === undefined || v === '')) errors.push(t('editors.lidar.required', { name: n, attribute: a.name }));
       }
     });
     return errors.length ? errors.join('\n') : null;

@@ -16,6 +16,7 @@
 //   [data-testid="selection-info"]       the current selection's code point range
 //   plus the common hooks (shortcut-help, undo, redo, editor-status), see common.js
 import { el } from '/static/api.js';
+import { isOne, t } from '/static/i18n.js';
 import {
   History, codePoints, colour, guardUnsaved, historyButtons, onKeys, shortcutHelp, statusLine, withAlpha,
 } from './common.js';
@@ -68,7 +69,7 @@ export function mount(container, { task, project, predictions = null, readOnly =
   const status = statusLine();
   const textBox = el('div', {
     class: 'task-text span-text', tabindex: '0', 'data-testid': 'span-text', role: 'group',
-    'aria-label': 'Text. Select characters with the mouse or Shift+arrow keys, then press 1–9 for an entity.',
+    'aria-label': t('editors.spans.text_label'),
   });
   // One element per grapheme (an emoji with skin tone, a flag, a letter with combining marks stays whole and
   // cannot be split by a selection); charNodes maps every code point index to its grapheme's element.
@@ -97,7 +98,7 @@ export function mount(container, { task, project, predictions = null, readOnly =
   const caretEnd = el('span', { class: 'ch ch-end', dataset: { i: String(n) }, 'aria-hidden': 'true' }, '\u200b');
   textBox.append(caretEnd);
 
-  const entityBar = el('div', { class: 'entity-bar', role: 'group', 'aria-label': 'Entities (keys 1–9)' },
+  const entityBar = el('div', { class: 'entity-bar', role: 'group', 'aria-label': t('editors.spans.entities') },
     entities.map((name, i) => el('button', {
       type: 'button', class: 'label-btn entity-btn', dataset: { entity: name }, 'data-testid': `entity-${i}`,
       'aria-keyshortcuts': i < 9 ? String(i + 1) : null, disabled: readOnly,
@@ -105,10 +106,10 @@ export function mount(container, { task, project, predictions = null, readOnly =
   const selInfo = el('span', { class: 'subtle', 'data-testid': 'selection-info', 'aria-live': 'polite' });
   const relButton = relLabels.length ? el('button', {
     type: 'button', class: 'btn btn-secondary btn-small', 'data-testid': 'relation-start', 'aria-keyshortcuts': 'R', disabled: true,
-  }, 'Relation ', el('kbd', {}, 'R')) : null;
-  const relChooser = el('div', { class: 'relation-chooser', role: 'group', 'aria-label': 'Relation label (keys 1–9)', hidden: true });
-  const spanList = el('ol', { class: 'span-list', 'data-testid': 'span-list', 'aria-label': 'Spans', start: '0' });
-  const relList = el('ol', { class: 'span-list', 'data-testid': 'relation-list', 'aria-label': 'Relations', start: '0' });
+  }, `${t('editors.spans.relation')} `, el('kbd', {}, 'R')) : null;
+  const relChooser = el('div', { class: 'relation-chooser', role: 'group', 'aria-label': t('editors.spans.relation_label'), hidden: true });
+  const spanList = el('ol', { class: 'span-list', 'data-testid': 'span-list', 'aria-label': t('editors.spans.spans'), start: '0' });
+  const relList = el('ol', { class: 'span-list', 'data-testid': 'relation-list', 'aria-label': t('editors.spans.relations'), start: '0' });
 
   const history = new History(
     () => ({ spans, relations, uidSeq }),
@@ -117,10 +118,10 @@ export function mount(container, { task, project, predictions = null, readOnly =
   const buttons = historyButtons(history);
 
   const help = shortcutHelp([
-    ['drag / Shift+click', 'select text'], ['Shift+← Shift+→', 'extend the selection from the caret'],
-    ['1–9', 'create a span (or relabel the selected one)'], ['click', 'select a span (again: the next nested one)'],
-    ['Delete', 'remove the selected span'], ...(relLabels.length ? [['R', 'relation from the selected span to the next one you click']] : []),
-    ['Esc', 'cancel'], ['Ctrl+Z / Ctrl+Shift+Z', 'undo / redo'], ['Ctrl+Enter', 'submit'],
+    ['drag / Shift+click', t('editors.spans.key_select')], ['Shift+← Shift+→', t('editors.spans.key_extend')],
+    ['1–9', t('editors.spans.key_create')], ['click', t('editors.spans.key_click')],
+    ['Delete', t('editors.spans.key_delete')], ...(relLabels.length ? [['R', t('editors.spans.key_relation')]] : []),
+    ['Esc', t('editors.cancel_lower')], ['Ctrl+Z / Ctrl+Shift+Z', t('editors.undo_redo')], ['Ctrl+Enter', t('editors.submit')],
   ]);
 
   const root = el('div', { class: 'editor editor-spans', 'data-testid': 'editor-text_spans' },
@@ -128,8 +129,8 @@ export function mount(container, { task, project, predictions = null, readOnly =
     el('div', { class: 'editor-toolbar' }, selInfo, relButton, readOnly ? null : buttons.node),
     relChooser, textBox, status.node,
     el('div', { class: 'span-lists' },
-      el('section', {}, el('h3', {}, 'Spans'), spanList),
-      relLabels.length ? el('section', {}, el('h3', {}, 'Relations'), relList) : null),
+      el('section', {}, el('h3', {}, t('editors.spans.spans')), spanList),
+      relLabels.length ? el('section', {}, el('h3', {}, t('editors.spans.relations')), relList) : null),
     help);
   container.append(root);
 
@@ -151,7 +152,7 @@ export function mount(container, { task, project, predictions = null, readOnly =
       c.style.removeProperty('--span-line');
       c.removeAttribute('title');
     }
-    for (const t of textBox.querySelectorAll('.span-tag')) t.remove();
+    for (const tag of textBox.querySelectorAll('.span-tag')) tag.remove();
     const marked = new Set();
     const cover = new Map(); // char index → spans covering it
     for (const s of spans) {
@@ -186,8 +187,8 @@ export function mount(container, { task, project, predictions = null, readOnly =
     }
 
     selInfo.textContent = selEnd > selStart
-      ? `Selected ${selEnd - selStart} character${selEnd - selStart === 1 ? '' : 's'} [${selStart}, ${selEnd}) — press 1–9`
-      : (selected ? 'Span selected: 1–9 relabels, Delete removes' + (relLabels.length ? ', R starts a relation' : '') : `Caret at ${caret}`);
+      ? t(isOne(selEnd - selStart) ? 'editors.spans.selected_one' : 'editors.spans.selected', { count: selEnd - selStart, start: selStart, end: selEnd })
+      : (selected ? t(relLabels.length ? 'editors.spans.span_selected_rel' : 'editors.spans.span_selected') : t('editors.spans.caret', { at: caret }));
     if (relButton) relButton.disabled = readOnly || !selected;
   }
 
@@ -198,20 +199,20 @@ export function mount(container, { task, project, predictions = null, readOnly =
         el('span', { class: 'chip', dataset: { colour: String(Math.max(0, entities.indexOf(s.label)) % 12) } }, s.label),
         el('span', { class: 'span-excerpt' }, `“${chars.slice(s.start, s.end).join('')}”`),
         el('span', { class: 'subtle' }, ` ${s.start}–${s.end}`)),
-      readOnly ? null : el('button', { type: 'button', class: 'btn btn-ghost btn-small', 'data-testid': `span-delete-${i}`, dataset: { deleteUid: String(s.uid) }, 'aria-label': `Delete span ${s.label} ${s.start}–${s.end}` }, '✕'))));
-    if (!spans.length) spanList.append(el('li', { class: 'subtle' }, 'No spans yet.'));
+      readOnly ? null : el('button', { type: 'button', class: 'btn btn-ghost btn-small', 'data-testid': `span-delete-${i}`, dataset: { deleteUid: String(s.uid) }, 'aria-label': t('editors.spans.delete_span', { label: s.label, start: s.start, end: s.end }) }, '✕'))));
+    if (!spans.length) spanList.append(el('li', { class: 'subtle' }, t('editors.spans.no_spans')));
     const idx = (uid) => spans.findIndex((s) => s.uid === uid);
     const spanText = (uid) => { const s = byUid(uid); return s ? `${s.label} “${chars.slice(s.start, s.end).join('')}”` : '?'; };
     relList.replaceChildren(...relations.map((r, i) => el('li', { 'data-testid': `relation-${i}` },
       el('span', {}, `${spanText(r.from)} (${idx(r.from)}) → `, el('strong', {}, r.label), ` → ${spanText(r.to)} (${idx(r.to)})`),
-      readOnly ? null : el('button', { type: 'button', class: 'btn btn-ghost btn-small', 'data-testid': `relation-delete-${i}`, dataset: { deleteRel: String(i) }, 'aria-label': `Delete relation ${r.label}` }, '✕'))));
-    if (!relations.length) relList.append(el('li', { class: 'subtle' }, 'No relations yet.'));
+      readOnly ? null : el('button', { type: 'button', class: 'btn btn-ghost btn-small', 'data-testid': `relation-delete-${i}`, dataset: { deleteRel: String(i) }, 'aria-label': t('editors.spans.delete_relation', { label: r.label }) }, '✕'))));
+    if (!relations.length) relList.append(el('li', { class: 'subtle' }, t('editors.spans.no_relations')));
 
     relChooser.hidden = relTarget === null;
     if (relTarget !== null) {
-      relChooser.replaceChildren(el('span', {}, 'Relation: '), ...relLabels.map((r, i) => el('button', {
+      relChooser.replaceChildren(el('span', {}, `${t('editors.spans.relation')}${t('common.colon_sep')}`), ...relLabels.map((r, i) => el('button', {
         type: 'button', class: 'btn btn-secondary btn-small', 'data-testid': `relation-choice-${i}`, dataset: { relation: r },
-      }, i < 9 ? el('kbd', {}, String(i + 1)) : null, ` ${r}`)), el('button', { type: 'button', class: 'btn btn-ghost btn-small', dataset: { relation: '' } }, 'Cancel'));
+      }, i < 9 ? el('kbd', {}, String(i + 1)) : null, ` ${r}`)), el('button', { type: 'button', class: 'btn btn-ghost btn-small', dataset: { relation: '' } }, t('editors.cancel')));
     }
   }
 
@@ -224,16 +225,16 @@ export function mount(container, { task, project, predictions = null, readOnly =
   function createSpan(label) {
     const start = Math.min(anchor, caret);
     const end = Math.max(anchor, caret);
-    if (end <= start) return status.say('Select some text first.', 'warn');
+    if (end <= start) return status.say(t('editors.spans.select_first'), 'warn');
     const s = { uid: uidSeq + 1, start, end, label };
-    if (spans.some((o) => o.start === start && o.end === end && o.label === label)) return status.say('That span exists already.', 'warn');
-    if (!allowOverlap && spans.some((o) => overlaps(o, s))) return status.say('Spans may not overlap in this project.', 'warn');
+    if (spans.some((o) => o.start === start && o.end === end && o.label === label)) return status.say(t('editors.spans.span_exists'), 'warn');
+    if (!allowOverlap && spans.some((o) => overlaps(o, s))) return status.say(t('editors.spans.no_overlap'), 'warn');
     uidSeq += 1;
     spans.push(s);
     sortSpans();
     selected = null;
     setSelection(end, end);
-    status.say(`Added ${label} [${start}, ${end}).`, 'success');
+    status.say(t('editors.spans.added', { label, start, end }), 'success');
     render();
     history.commit();
   }
@@ -243,7 +244,7 @@ export function mount(container, { task, project, predictions = null, readOnly =
     if (!s || s.label === label) return;
     s.label = label;
     sortSpans();
-    status.say(`Changed to ${label}.`);
+    status.say(t('editors.spans.changed', { label }));
     render();
     history.commit();
   }
@@ -254,17 +255,17 @@ export function mount(container, { task, project, predictions = null, readOnly =
     spans = spans.filter((o) => o.uid !== uid);
     relations = relations.filter((r) => r.from !== uid && r.to !== uid);
     if (selected === uid) selected = null;
-    status.say(`Removed ${s.label} [${s.start}, ${s.end}).`);
+    status.say(t('editors.spans.removed', { label: s.label, start: s.start, end: s.end }));
     render();
     history.commit();
   }
 
   function addRelation(label) {
     if (relSource === null || relTarget === null) return;
-    if (relations.some((r) => r.from === relSource && r.to === relTarget && r.label === label)) status.say('That relation exists already.', 'warn');
+    if (relations.some((r) => r.from === relSource && r.to === relTarget && r.label === label)) status.say(t('editors.spans.relation_exists'), 'warn');
     else {
       relations.push({ from: relSource, to: relTarget, label });
-      status.say(`Added relation ${label}.`, 'success');
+      status.say(t('editors.spans.relation_added', { label }), 'success');
     }
     relSource = null;
     relTarget = null;
@@ -285,7 +286,7 @@ export function mount(container, { task, project, predictions = null, readOnly =
     if (!relLabels.length || selected === null) return;
     relSource = selected;
     relTarget = null;
-    status.say('Now click the target span (Esc cancels).');
+    status.say(t('editors.spans.click_target'));
     render();
   }
 
@@ -298,15 +299,15 @@ export function mount(container, { task, project, predictions = null, readOnly =
     }
     if (!s) return false;
     if (relSource !== null) {
-      if (s.uid === relSource) { status.say('Pick another span as the target.', 'warn'); return true; }
+      if (s.uid === relSource) { status.say(t('editors.spans.other_target'), 'warn'); return true; }
       relTarget = s.uid;
       if (relLabels.length === 1) addRelation(relLabels[0]);
-      else { status.say('Choose the relation (1–9).'); render(); relChooser.querySelector('button')?.focus(); }
+      else { status.say(t('editors.spans.choose_relation')); render(); relChooser.querySelector('button')?.focus(); }
       return true;
     }
     selected = s.uid;
     setSelection(s.end, s.end);
-    status.say(`Selected ${s.label} [${s.start}, ${s.end}).`);
+    status.say(t('editors.spans.selected_span', { label: s.label, start: s.start, end: s.end }));
     render();
     return true;
   }
@@ -377,7 +378,7 @@ export function mount(container, { task, project, predictions = null, readOnly =
     if (!b) return;
     if (Math.min(anchor, caret) !== Math.max(anchor, caret)) createSpan(b.dataset.entity);
     else if (selected !== null) relabel(b.dataset.entity);
-    else status.say('Select some text first.', 'warn');
+    else status.say(t('editors.spans.select_first'), 'warn');
   });
   spanList.addEventListener('click', (ev) => {
     const del = ev.target.closest('[data-delete-uid]');
@@ -405,8 +406,8 @@ export function mount(container, { task, project, predictions = null, readOnly =
   // ---- keyboard ----
   const offKeys = onKeys(container, (ev) => {
     if (readOnly || ev.ctrlKey || ev.metaKey || ev.altKey) return;
-    const t = ev.target;
-    if (t instanceof Element && t.closest('input, textarea, select')) return;
+    const target = ev.target;
+    if (target instanceof Element && target.closest('input, textarea, select')) return;
     if (/^[1-9]$/.test(ev.key)) {
       const k = Number(ev.key) - 1;
       ev.preventDefault();
@@ -414,7 +415,7 @@ export function mount(container, { task, project, predictions = null, readOnly =
       if (!entities[k]) return;
       if (Math.min(anchor, caret) !== Math.max(anchor, caret)) createSpan(entities[k]);
       else if (selected !== null) relabel(entities[k]);
-      else status.say('Select some text first.', 'warn');
+      else status.say(t('editors.spans.select_first'), 'warn');
     } else if ((ev.key === 'Delete' || ev.key === 'Backspace') && selected !== null) {
       ev.preventDefault();
       deleteSpan(selected);
@@ -456,12 +457,12 @@ export function mount(container, { task, project, predictions = null, readOnly =
       };
     },
     validate() {
-      if (!n) return 'This task has no text.';
-      for (const s of spans) if (!(s.start >= 0 && s.start < s.end && s.end <= n)) return 'A span lies outside the text.';
+      if (!n) return t('editors.spans.no_text');
+      for (const s of spans) if (!(s.start >= 0 && s.start < s.end && s.end <= n)) return t('editors.spans.outside');
       if (!allowOverlap) {
         let maxEnd = 0;
         for (const s of spans) {
-          if (s.start < maxEnd) return 'Two spans overlap; this project does not allow that.';
+          if (s.start < maxEnd) return t('editors.spans.overlap');
           maxEnd = Math.max(maxEnd, s.end);
         }
       }
