@@ -38,14 +38,11 @@ bench: build
 crash:
 	@scripts/install-deps.sh test
 	@scripts/build.sh $(BUILD)
-	@pgdir=$$(mktemp -d /tmp/fairlabel-pg.XXXXXX); \
-	pg_url=$$(scripts/pg-temp.sh start "$$pgdir") || exit 1; \
-	rc=0; \
+	@rc=0; \
 	echo "==== crash test (long) on SQLite"; \
 	FAIRLABEL_BIN="$(CURDIR)/$(BUILD)/fairlabel" node tests/crash/crash.mjs || rc=1; \
 	echo "==== crash test (long) on PostgreSQL"; \
-	FAIRLABEL_BIN="$(CURDIR)/$(BUILD)/fairlabel" FAIRLABEL_TEST_PG_URL="$$pg_url" node tests/crash/crash.mjs || rc=1; \
-	scripts/pg-temp.sh stop "$$pgdir" >/dev/null 2>&1; \
+	FAIRLABEL_BIN="$(CURDIR)/$(BUILD)/fairlabel" scripts/with-pg.sh node tests/crash/crash.mjs || rc=1; \
 	exit $$rc
 
 # Fuzzing (docs/fuzzing.md): every libFuzzer harness of fuzz/ for FUZZ_SECONDS (60) each, one at a time,
@@ -61,13 +58,7 @@ VALGRIND = valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds
 valgrind:
 	@scripts/install-deps.sh test
 	@scripts/build.sh $(BUILD)
-	@pgdir=$$(mktemp -d /tmp/fairlabel-pg.XXXXXX); \
-	pg_url=$$(scripts/pg-temp.sh start "$$pgdir") || exit 1; \
-	rc=0; \
-	FAIRLABEL_TEST_PG_URL="$$pg_url" meson test -C $(BUILD) --print-errorlogs --timeout-multiplier 10 \
-	  --wrapper '$(VALGRIND)' || rc=1; \
-	scripts/pg-temp.sh stop "$$pgdir" >/dev/null 2>&1; \
-	exit $$rc
+	@scripts/with-pg.sh meson test -C $(BUILD) --print-errorlogs --timeout-multiplier 10 --wrapper '$(VALGRIND)'
 
 clean:
 	rm -rf $(BUILD) build-asan test-artifacts

@@ -83,3 +83,30 @@ void fz_report_check(long n, const struct imp_report *r, const struct fz_check *
             !memchr(r->errors[i].detail, '\0', sizeof r->errors[i].detail))
             abort();
 }
+
+unsigned char *fz_upload(const uint8_t *data, size_t size)
+{
+    if (size < 1) return NULL;
+    unsigned char *p = malloc(size - 1 ? size - 1 : 1);
+    if (p && size > 1) memcpy(p, data + 1, size - 1);
+    return p;
+}
+
+int fz_import_one(fz_importer imp, const uint8_t *data, size_t size)
+{
+    unsigned char *p = fz_upload(data, size);
+    if (!p) return 0;
+    struct imp_report *r = malloc(sizeof *r);
+    if (!r) {
+        free(p);
+        return 0;
+    }
+    enum project_kind k = fz_kind(data[0]);
+    struct fz_check c = {.kind = k, .schema = fz_schema(k)};
+    struct imp_options o = fz_imp_options(k, size);
+    long n = imp((const char *)p, size - 1, &o, fz_check_line, &c, r);
+    fz_report_check(n, r, &c);
+    free(p);
+    free(r);
+    return 0;
+}

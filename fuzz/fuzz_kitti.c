@@ -2,7 +2,6 @@
  * point cloud (0), a nuScenes .pcd.bin (1), or a label_2 text file of a lidar_cuboids project (2). */
 #include <stdint.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "core/import_formats.h"
 #include "fuzz/fuzz_kinds.h"
@@ -12,10 +11,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (size < 1) return 0;
-    unsigned char *p = malloc(size - 1 ? size - 1 : 1);
+    unsigned char *p = fz_upload(data, size);
     if (!p) return 0;
-    memcpy(p, data + 1, size - 1);
     switch (data[0] % 3) {
     case 0: fz_cloud_round_trip(p, size - 1, "000001.bin"); break;
     case 1: fz_cloud_round_trip(p, size - 1, "sweep.pcd.bin"); break;

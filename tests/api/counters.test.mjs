@@ -4,7 +4,7 @@
 // recount made from what the test did and from the export.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, createUserCli, register, makeProject, exportLines, sleep } from '../lib/server.mjs';
+import { startServer, createUserCli, signedInWorker, makeProject, exportLines, sleep } from '../lib/server.mjs';
 
 let srv, adminToken, rtoken, reviewerToken, reviewerId;
 
@@ -21,10 +21,7 @@ before(async () => {
 
 after(async () => { await srv?.stop(); });
 
-async function worker() {
-  const w = await register(srv.url);
-  return { ...w, token: await srv.login(w.email, w.password) };
-}
+const worker = () => signedInWorker(srv);
 
 const claim = (w, pid) => srv.api('POST', `/api/v1/projects/${pid}/claim`, { token: w.token });
 const submit = (w, c, label) => srv.api('POST', `/api/v1/assignments/${c.assignment_id}/submit`, {

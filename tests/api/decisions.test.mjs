@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { makeChecker } from '../lib/schema.mjs';
 import { startSmtpSink } from '../lib/smtp.mjs';
-import { startServer, createUserCli, register, assertProblem, makeProject, randomId, run, REPO_ROOT } from '../lib/server.mjs';
+import { startServer, createUserCli, signedInWorker, assertProblem, makeProject, randomId, run, REPO_ROOT, eventually } from '../lib/server.mjs';
 
 // replies must fit their schemas in docs/openapi.json
 const { check } = makeChecker(JSON.parse(readFileSync(join(REPO_ROOT, 'docs', 'openapi.json'), 'utf8')));
@@ -43,8 +43,7 @@ after(async () => {
 });
 
 async function worker() {
-  const w = await register(srv.url);
-  w.token = await srv.login(w.email, w.password);
+  const w = await signedInWorker(srv);
   w.id = (await srv.api('GET', '/api/v1/me', { token: w.token })).json.id;
   return w;
 }
@@ -87,16 +86,6 @@ const decisions = async (w) => {
 async function advance(ms) {
   const r = await srv.api('POST', '/api/v1/test/clock', { token: adminA.token, body: { advance_ms: ms } });
   assert.equal(r.status, 200, r.text);
-}
-/** Polls fn until it returns a truthy value (the periodic jobs run about once a second). */
-async function eventually(fn, what, ms = 15000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 async function auditFind(pred) {
   for (let after = 0; ;) {

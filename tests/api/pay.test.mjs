@@ -4,7 +4,7 @@
 // gross, fees and net (FW-9), concurrent submits, and `fairlabel ledger verify` clean at the end.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, createUserCli, register, assertProblem, makeProject, importTasks, taskLines, sleep } from '../lib/server.mjs';
+import { startServer, createUserCli, signedInWorker, assertProblem, makeProject, importTasks, taskLines, sleep } from '../lib/server.mjs';
 
 let srv, adminToken, rtoken, requester, reviewerToken, reviewerId;
 
@@ -23,10 +23,7 @@ before(async () => {
 
 after(async () => { await srv?.stop(); });
 
-async function worker() {
-  const w = await register(srv.url);
-  return { ...w, token: await srv.login(w.email, w.password) };
-}
+const worker = () => signedInWorker(srv);
 
 async function work(w, projectId, label = 'positive') {
   const c = await srv.api('POST', `/api/v1/projects/${projectId}/claim`, { token: w.token });

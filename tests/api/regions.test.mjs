@@ -9,7 +9,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, createUserCli, register, assertProblem, makeProject, randomId, REPO_ROOT } from '../lib/server.mjs';
+import { startServer, createUserCli, register, signedInWorker, assertProblem, makeProject, randomId, REPO_ROOT, eventually } from '../lib/server.mjs';
 import { startSmtpSink } from '../lib/smtp.mjs';
 import { makeChecker } from '../lib/schema.mjs';
 
@@ -53,20 +53,8 @@ const advance = async (ms) => {
 };
 const iso = (ms) => new Date(ms).toISOString();
 
-/** Polls fn until it returns a truthy value, for at most ms. */
-async function until(fn, ms = 15000, what = 'condition') {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 async function worker(country) {
-  const w = await register(srv.url, { country });
-  w.token = await srv.login(w.email, w.password);
+  const w = await signedInWorker(srv, { country });
   w.id = (await srv.api('GET', '/api/v1/me', { token: w.token })).json.id;
   signedIn.push(w);
   return w;
@@ -204,7 +192,7 @@ test('March 2024, replayed: KE, NG and PK close only through the state machine, 
     });
     assert.equal(ticket.status, 201, `${cc} ticket after closure: ${ticket.text}`);
   }
-  await until(async () => (await region('KE')).state === 'closed', 15000, 'KE closed by the job');
+  await eventually(async () => (await region('KE')).state === 'closed', 'KE closed by the job', 15000);
   const closedKE = await region('KE');
   assert.match(closedKE.explanation, /payment provider leaves/);
   assert.ok((await notices(workers.KE)).some((n) => n.kind === 'region' && /ended/i.test(n.title)), 'closure notice');
@@ -217,10 +205,10 @@ test('March 2024, replayed: KE, NG and PK close only through the state machine, 
   assert.deepEqual(hist.map((h) => [h.from, h.to, h.state]), [['winding_down', 'closed', 'applied'], ['open', 'winding_down', 'applied']]);
 
   // The payout job asks for all available money of workers with a method; PK is told to set one.
-  await until(async () => (await usd(workers.KE)).available_micros === 0 && (await usd(workers.NG)).available_micros === 0, 15000, 'region payouts');
+  await eventually(async () => (await usd(workers.KE)).available_micros === 0 && (await usd(workers.NG)).available_micros === 0, 'region payouts', 15000);
   assert.equal((await usd(workers.KE)).in_transit_micros, 8_340_000);
   assert.equal((await usd(workers.NG)).in_transit_micros, 8_340_000);
-  await until(async () => (await notices(workers.PK)).some((n) => n.kind === 'payout'), 15000, 'PK told to set a payout method');
+  await eventually(async () => (await notices(workers.PK)).some((n) => n.kind === 'payout'), 'PK told to set a payout method', 15000);
   assert.equal((await usd(workers.PK)).available_micros, 8_340_000);
   // the job's record per worker: KE and NG requested, PK without a method
   const tries = (await srv.api('GET', '/api/v1/region-payouts', { token: a1 })).json;
@@ -245,10 +233,10 @@ test('March 2024, replayed: KE, NG and PK close only through the state machine, 
   // Eight days on, the answers pending at closure are approved by the review window and paid out, with PK's money.
   await advance(8 * DAY);
   for (const cc of countries) {
-    await until(async () => {
+    await eventually(async () => {
       const b = await usd(workers[cc]);
       return b.available_micros === 0 && b.in_transit_micros > 0 ? b : null;
-    }, 20000, `${cc} paid out`);
+    }, `${cc} paid out`, 20000);
   }
   // 7.34 USD bonus + 2 answers of 1 USD each (one approved before the effect, the lease submitted after it)
   assert.equal((await usd(workers.PK)).in_transit_micros, 9_340_000);
@@ -361,17 +349,17 @@ test('answers pending at closure are approved 7 days after the effect even with 
   });
   assert.ok(s.status === 200 || s.status === 201, s.text);
   await advance(2 * 3_600_000);
-  await until(async () => (await region('UG')).state === 'closed', 15000, 'UG closed');
+  await eventually(async () => (await region('UG')).state === 'closed', 'UG closed', 15000);
 
   // Six days after the effect the answer is still pending: nothing to pay yet.
   await advance(6 * DAY);
   assert.deepEqual(await usd(w), { available_micros: 0, in_transit_micros: 0 });
   // Past effect + 7 days it is approved and its money requested, well inside the 14 days (FW-15).
   await advance(DAY);
-  const paid = await until(async () => {
+  const paid = await eventually(async () => {
     const b = await usd(w);
     return b.available_micros === 0 && b.in_transit_micros === 1_000_000 ? b : null;
-  }, 20000, 'UG answer approved and paid out');
+  }, 'UG answer approved and paid out', 20000);
   assert.ok(paid);
   assert.ok((await now()) <= effective + 14 * DAY, 'within 14 days of the effect');
 });

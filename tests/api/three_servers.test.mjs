@@ -8,7 +8,7 @@
 // It needs PostgreSQL: `make test` runs the API suite on PostgreSQL too, where this runs.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, createUserCli, makeProject, run } from '../lib/server.mjs';
+import { startServer, createUserCli, makeProject, run, eventually } from '../lib/server.mjs';
 
 const PG = process.env.FAIRLABEL_TEST_PG_URL;
 const WORKERS = 6;
@@ -32,15 +32,7 @@ const psql = async (sql) => {
 const live = () => servers.filter((s) => !s.dead);
 const jobsLeader = () => live().filter((s) => /periodic jobs: this server runs them/.test(s.stderr()));
 
-async function eventually(fn, what, ms = 60000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const WAIT_MS = 60000; // how long eventually() waits here
 
 before(async () => {
   if (!PG) return;
@@ -149,7 +141,7 @@ test('three servers on one PostgreSQL database: overlap, single submits, acknowl
     await eventually(async () => {
       await Promise.all(workers.map((w) => workerPass(w, false)));
       return (await incomplete()) === '0';
-    }, 'every task to get its overlap of answers');
+    }, 'every task to get its overlap of answers', WAIT_MS);
 
     // The four invariants, read from the database every server wrote to.
     const ids = projects.map((p) => p.id).join(',');
@@ -168,16 +160,16 @@ test('three servers on one PostgreSQL database: overlap, single submits, acknowl
     t.diagnostic(`load: ${JSON.stringify(stats)}`);
 
     // The periodic jobs: exactly one server runs them; killing it hands them to another.
-    const leader = await eventually(() => { const l = jobsLeader(); return l.length === 1 && l[0]; }, 'one jobs runner');
+    const leader = await eventually(() => { const l = jobsLeader(); return l.length === 1 && l[0]; }, 'one jobs runner', WAIT_MS);
     assert.equal(jobsLeader().length, 1, 'one server runs the periodic jobs');
     await leader.kill();
     leader.dead = true;
-    await eventually(() => jobsLeader().length === 1, 'another server to take the periodic jobs over');
+    await eventually(() => jobsLeader().length === 1, 'another server to take the periodic jobs over', WAIT_MS);
     // The review window (7 days) passes on the remaining servers' clocks: the new runner auto-approves every
     // answer exactly once (ledger verify below checks each answer is paid once).
     await advanceAll(8 * 86400 * 1000);
     await eventually(async () => (await psql(`SELECT count(*) FROM assignments WHERE project_id IN (${ids}) `
-      + `AND state = 'submitted' AND review_state <> 'auto_approved'`)) === '0', 'every answer auto-approved');
+      + `AND state = 'submitted' AND review_state <> 'auto_approved'`)) === '0', 'every answer auto-approved', WAIT_MS);
 
     // balanced, no overdrawn account, each answer paid once; and the hash chain all three servers appended to
     await servers[0].cli(['ledger', 'verify', '--db', servers[0].dbUrl]);

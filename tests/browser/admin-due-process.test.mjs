@@ -7,13 +7,13 @@
 // Run from the repo root: node --test tests/browser/admin-due-process.test.mjs (needs FAIRLABEL_BIN or
 // build/fairlabel and Debian's chromium; FAIRLABEL_TEST_PG_URL runs it on PostgreSQL). Screenshots and the server
 // log go to test-artifacts/browser/.
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { ARTIFACTS, BIN, CHROMIUM, CHROMIUM_ARGS, runCli, startServer } from '../lib/browser.mjs';
+import { ARTIFACTS, BIN, CHROMIUM, CHROMIUM_ARGS, runCli, signIn, startServer, stepper } from '../lib/browser.mjs';
 import { randomId, run } from '../lib/server.mjs';
 
 const STEP_TIMEOUT = 15_000;
@@ -26,7 +26,7 @@ const ADMIN_B = { email: 'adp-admin-b@example.org', password: 'admin-pass-67890'
 
 let tmp, server, baseURL, browser, pgName;
 const tokens = {};
-const state = { failed: false };
+const { step, state } = stepper(90_000);
 
 async function api(method, path, { token, json, expect } = {}) {
   const headers = {};
@@ -64,27 +64,10 @@ async function newPage() {
 /** Signs `who` in through /login, then opens /admin#panel and waits for the panel's module to draw. */
 async function adminPanel(who, panel, ready) {
   const s = await newPage();
-  await s.page.goto(`${baseURL}/login`);
-  await s.page.locator('#email').fill(who.email);
-  await s.page.locator('#password').fill(who.password);
-  const [resp] = await Promise.all([s.page.waitForResponse(isApi('POST', /^\/api\/v1\/auth\/login$/)), s.page.click('#login-submit')]);
-  assert.equal(resp.status(), 200, `login of ${who.email}`);
-  await s.page.waitForURL((u) => u.pathname !== '/login');
+  await signIn(s.page, baseURL, who);
   await s.page.goto(`${baseURL}/admin#${panel}`);
   await s.page.locator(`section#${panel} ${ready}`).first().waitFor();
   return s;
-}
-
-function step(name, fn) {
-  test(name, { timeout: 90_000 }, async (t) => {
-    if (state.failed) return t.skip('an earlier step failed');
-    try {
-      await fn(t);
-    } catch (err) {
-      state.failed = true;
-      throw err;
-    }
-  });
 }
 
 describe('issue 6 admin panels: regions, decisions, risk, announcements, fairwork', { timeout: 400_000 }, () => {

@@ -6,14 +6,14 @@
 //
 // Run from the repo root: node --test tests/browser/due-process.test.mjs (needs FAIRLABEL_BIN or build/fairlabel and
 // Debian's chromium). Screenshots and the server log go to test-artifacts/browser/.
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { ARTIFACTS, BIN, CHROMIUM, CHROMIUM_ARGS, runCli, startServer } from '../lib/browser.mjs';
-import { randomId, run } from '../lib/server.mjs';
+import { ARTIFACTS, BIN, CHROMIUM, CHROMIUM_ARGS, runCli, signIn as signInPage, startServer, stepper } from '../lib/browser.mjs';
+import { eventually, randomId, run } from '../lib/server.mjs';
 import { startSmtpSink } from '../lib/smtp.mjs';
 
 const STEP_TIMEOUT = 15_000;
@@ -27,7 +27,7 @@ const SUPPORT = { email: 'dp-support@example.org', password: 'support-pass-123',
 
 let tmp, server, baseURL, browser, sink, pgName;
 const tokens = {};
-const state = { failed: false, effective: 0 };
+const { step, state } = stepper(90_000, { failed: false, effective: 0 });
 
 async function api(method, path, { token, json, expect } = {}) {
   const headers = {};
@@ -47,17 +47,6 @@ async function login(who) {
   return r.data.token;
 }
 
-/** Polls fn until it returns a truthy value, for at most ms. */
-async function until(fn, ms, what) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 const isApi = (method, pathRe) => (r) => r.request().method() === method && pathRe.test(new URL(r.url()).pathname);
 const shot = (page, name) => page.screenshot({ path: join(ARTIFACTS, `due-process-${name}.png`), fullPage: true });
 const day = (ms) => new Date(ms).toISOString().slice(0, 10);
@@ -73,26 +62,9 @@ async function newPage() {
 
 async function signIn(who, goto) {
   const s = await newPage();
-  await s.page.goto(`${baseURL}/login`);
-  await s.page.locator('#email').fill(who.email);
-  await s.page.locator('#password').fill(who.password);
-  const [resp] = await Promise.all([s.page.waitForResponse(isApi('POST', /^\/api\/v1\/auth\/login$/)), s.page.click('#login-submit')]);
-  assert.equal(resp.status(), 200, `login of ${who.email}`);
-  await s.page.waitForURL((u) => u.pathname !== '/login');
+  await signInPage(s.page, baseURL, who);
   if (new URL(s.page.url()).pathname !== goto) await s.page.goto(baseURL + goto);
   return s;
-}
-
-function step(name, fn) {
-  test(name, { timeout: 90_000 }, async (t) => {
-    if (state.failed) return t.skip('an earlier step failed');
-    try {
-      await fn(t);
-    } catch (err) {
-      state.failed = true;
-      throw err;
-    }
-  });
 }
 
 describe('issue 6 in the browser: a closing region, a decision and its appeal, the login-free contact page', { timeout: 400_000 }, () => {
@@ -217,7 +189,7 @@ describe('issue 6 in the browser: a closing region, a decision and its appeal, t
     const now = Date.parse((await api('POST', '/api/v1/test/clock', { token: tokens.admin1, json: { advance_ms: 0 }, expect: 200 })).data.now);
     await api('POST', '/api/v1/test/clock', { token: tokens.admin1, json: { advance_ms: state.effective - now + 60_000 } });
     tokens.worker = await login(WORKER); // sessions last 7 days
-    await until(async () => (await api('GET', `/api/v1/regions?country=${COUNTRY}`)).data.items[0].state === 'closed', 15_000, 'closed');
+    await eventually(async () => (await api('GET', `/api/v1/regions?country=${COUNTRY}`)).data.items[0].state === 'closed', 'closed', 15_000);
     const claim = await api('POST', `/api/v1/projects/${state.projectId}/claim`, { token: tokens.worker });
     assert.equal(claim.status, 403);
     assert.equal(claim.data.name, 'REGION_CLOSED');

@@ -4,13 +4,13 @@
 // Run from the repo root: node --test tests/browser/
 // Needs build/fairlabel (or FAIRLABEL_BIN) and Debian's chromium (/usr/bin/chromium, or CHROMIUM_BIN).
 // Screenshots and the server log go to test-artifacts/browser/.
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { ARTIFACTS, BIN, CHROMIUM, CHROMIUM_ARGS, runCli as runCliIn, startServer as startFairlabel } from '../lib/browser.mjs';
+import { ARTIFACTS, BIN, CHROMIUM, CHROMIUM_ARGS, runCli as runCliIn, signIn, startServer as startFairlabel, stepper } from '../lib/browser.mjs';
 
 const STEP_TIMEOUT = 15_000;
 
@@ -43,7 +43,7 @@ let baseURL;
 let browser;
 let shotCounter = 0;
 const pageErrors = [];
-const state = { projectId: null, workerId: null, chosen: new Map(), failed: false };
+const { step, state } = stepper(60_000, { projectId: null, workerId: null, chosen: new Map(), failed: false });
 
 function runCli(args) {
   return runCliIn(tmp, args);
@@ -103,36 +103,12 @@ function isApi(method, pathRe) {
 }
 
 async function login(page, who) {
-  await page.goto(`${baseURL}/login`);
-  await setField(page, '#email', who.email);
-  await setField(page, '#password', who.password);
-  const [resp] = await Promise.all([
-    page.waitForResponse(isApi('POST', /^\/api\/v1\/auth\/login$/), { timeout: STEP_TIMEOUT }),
-    page.click('#login-submit'),
-  ]);
-  if (resp.status() !== 200) assert.fail(`login of ${who.email} answered ${resp.status()}: ${JSON.stringify(await bodyOf(resp))}`);
   // The login page sends the user on to their page (directly or through /).
-  await page.waitForURL((u) => u.pathname !== '/login', { timeout: STEP_TIMEOUT });
+  await signIn(page, baseURL, who);
   // The session cookie now works for the API (page.request shares the context's cookies).
   const me = await page.request.get(`${baseURL}/api/v1/me`);
   assert.equal(me.status(), 200, 'GET /api/v1/me after login');
   return me.json();
-}
-
-// Each step is skipped once an earlier one failed, so the first failure is the one reported.
-function step(name, fn) {
-  test(name, { timeout: 60_000 }, async (t) => {
-    if (state.failed) {
-      t.skip('an earlier step failed');
-      return;
-    }
-    try {
-      await fn(t);
-    } catch (err) {
-      state.failed = true;
-      throw err;
-    }
-  });
 }
 
 describe('fairlabel in the browser: requester → worker → export', { timeout: 300_000 }, () => {

@@ -14,7 +14,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, runCli, startServer } from '../lib/browser.mjs';
+import { ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, runCli, signIn as signInPage, startServer } from '../lib/browser.mjs';
 
 const WORKER = { email: `lang-worker-${process.pid}@example.org`, password: 'worker-pass-12345' };
 const ADMIN = { email: `lang-admin-${process.pid}@example.org`, password: 'admin-pass-12345' };
@@ -76,10 +76,7 @@ async function signIn(who, home) {
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (err) => errors.push(err.message));
-  await page.goto(`${server.url}/login`);
-  await page.locator('#email').fill(who.email);
-  await page.locator('#password').fill(who.password);
-  await page.click('#login-submit');
+  await signInPage(page, server.url, who);
   await page.waitForURL((u) => u.pathname === home);
   return { context, page, errors };
 }

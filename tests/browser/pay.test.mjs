@@ -4,13 +4,13 @@
 //
 // Run from the repo root: node --test tests/browser/pay.test.mjs (needs FAIRLABEL_BIN or build/fairlabel and
 // Debian's chromium). Screenshots and the server log go to test-artifacts/browser/.
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { ARTIFACTS, BIN, CHROMIUM, CHROMIUM_ARGS, runCli, startServer } from '../lib/browser.mjs';
+import { ARTIFACTS, BIN, CHROMIUM, CHROMIUM_ARGS, runCli, signIn as signInPage, startServer, stepper } from '../lib/browser.mjs';
 
 const STEP_TIMEOUT = 15_000;
 const REQUESTER = { email: 'pay-req@example.org', password: 'requester-pass-1', name: 'Req' };
@@ -19,7 +19,7 @@ const ADMIN = { email: 'pay-admin@example.org', password: 'admin-pass-12345', na
 
 let tmp, server, baseURL, browser;
 const tokens = {};
-const state = { failed: false };
+const { step, state } = stepper(60_000);
 
 async function api(method, path, { token, json, expect } = {}) {
   const headers = {};
@@ -42,25 +42,9 @@ async function signIn(who, home) {
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
-  await page.goto(`${baseURL}/login`);
-  await page.locator('#email').fill(who.email);
-  await page.locator('#password').fill(who.password);
-  const [resp] = await Promise.all([page.waitForResponse(isApi('POST', /^\/api\/v1\/auth\/login$/)), page.click('#login-submit')]);
-  assert.equal(resp.status(), 200, `login of ${who.email}`);
+  await signInPage(page, baseURL, who);
   await page.waitForURL((u) => u.pathname === home);
   return { context, page, errors };
-}
-
-function step(name, fn) {
-  test(name, { timeout: 60_000 }, async (t) => {
-    if (state.failed) return t.skip('an earlier step failed');
-    try {
-      await fn(t);
-    } catch (err) {
-      state.failed = true;
-      throw err;
-    }
-  });
 }
 
 describe('pay in the browser: earnings lines, a payout method, a withdrawal, the admin panel', { timeout: 240_000 }, () => {

@@ -9,13 +9,13 @@
 // Run from the repo root: node --test tests/browser/quality.test.mjs
 // Needs build/fairlabel (or FAIRLABEL_BIN) and Debian's chromium (/usr/bin/chromium, or CHROMIUM_BIN).
 // Screenshots (quality-*.png) and the server log (quality-server.log) go to test-artifacts/browser/.
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { ARTIFACTS, BIN, CHROMIUM, CHROMIUM_ARGS, runCli as runCliIn, startServer as startFairlabel } from '../lib/browser.mjs';
+import { ARTIFACTS, BIN, CHROMIUM, CHROMIUM_ARGS, runCli as runCliIn, signIn as signInPage, startServer as startFairlabel, stepper } from '../lib/browser.mjs';
 import { kittiBin, pngBytes } from '../lib/media.mjs';
 
 const STEP_TIMEOUT = 10_000;
@@ -45,7 +45,7 @@ let server;
 let baseURL;
 let browser;
 const tokens = {};
-const state = { failed: false, project: null, lidar: null, gold: null, qual: null, assignments: {}, reviewerId: null, workerId: null };
+const { step, state } = stepper(60_000, { failed: false, project: null, lidar: null, gold: null, qual: null, assignments: {}, reviewerId: null, workerId: null });
 
 // ---- server and API -------------------------------------------------------------------------------
 
@@ -86,14 +86,7 @@ async function signIn(who, home, viewport = { width: 1280, height: 1200 }) {
     // A refused request is logged by Chromium itself; the test checks those replies where it expects them.
     if (msg.type() === 'error' && !/Failed to load resource/.test(msg.text())) errors.push(`console.error: ${msg.text()}`);
   });
-  await page.goto(`${baseURL}/login`);
-  await page.locator('#email').fill(who.email);
-  await page.locator('#password').fill(who.password);
-  const [resp] = await Promise.all([
-    page.waitForResponse(isApi('POST', /^\/api\/v1\/auth\/login$/)),
-    page.click('#login-submit'),
-  ]);
-  assert.equal(resp.status(), 200, `login of ${who.email}`);
+  await signInPage(page, baseURL, who);
   // login.js navigates by itself (homeFor); a second goto now would race with it.
   await page.waitForURL((u) => u.pathname === home);
   return { context, page, errors };
@@ -122,19 +115,6 @@ async function drag(page, from, to) {
   await page.mouse.down();
   await page.mouse.move(...await imagePoint(page, ...to), { steps: 10 });
   await page.mouse.up();
-}
-
-// Each step is skipped once an earlier one failed, so the first failure is the one reported.
-function step(name, fn) {
-  test(name, { timeout: 60_000 }, async (t) => {
-    if (state.failed) return t.skip('an earlier step failed');
-    try {
-      await fn(t);
-    } catch (err) {
-      state.failed = true;
-      throw err;
-    }
-  });
 }
 
 // ---- the test -------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 // Shared by the browser tests: the fairlabel CLI and server in a temp folder, and headless Chromium.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import { test } from 'node:test';
 import { createWriteStream } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -56,4 +57,42 @@ export function startServer({ cwd, db, logFile }) {
     });
     child.on('error', (err) => finish(reject, err));
   });
+}
+
+/**
+ * The steps of a describe() that run in order: each is a test with timeoutMs that is skipped once an earlier one
+ * failed, so the first failure is the one reported. `state.failed` says whether one did (an after() hook can take
+ * screenshots then); pass a state object of the test's own to keep its other fields there too.
+ */
+export function stepper(timeoutMs, state = { failed: false }) {
+  const step = (name, fn) => test(name, { timeout: timeoutMs }, async (t) => {
+    if (state.failed) return t.skip('an earlier step failed');
+    try {
+      await fn(t);
+    } catch (err) {
+      state.failed = true;
+      throw err;
+    }
+  });
+  return { step, state };
+}
+
+/**
+ * Signs `who` ({ email, password }) in on page through baseURL's /login form: asserts the login reply is 200 and
+ * waits until the login page has sent the browser on (to `/` or the user's page). Returns the login reply.
+ */
+export async function signIn(page, baseURL, who) {
+  await page.goto(`${baseURL}/login`);
+  await page.locator('#email').fill(who.email);
+  await page.locator('#password').fill(who.password);
+  const [resp] = await Promise.all([
+    page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/api/v1/auth/login'),
+    page.click('#login-submit'),
+  ]);
+  if (resp.status() !== 200) {
+    const body = await resp.text().catch(() => '');
+    assert.fail(`login of ${who.email} answered ${resp.status()}: ${body.slice(0, 400)}`);
+  }
+  await page.waitForURL((u) => u.pathname !== '/login');
+  return resp;
 }

@@ -368,6 +368,12 @@ export async function login(base, email, password) {
   return r.json.token;
 }
 
+/** A worker registered on srv (POST /api/v1/auth/register with fields) and signed in: the user with its token. */
+export async function signedInWorker(srv, fields = {}) {
+  const w = await register(srv.url, fields);
+  return { ...w, token: await srv.login(w.email, w.password) };
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // Projects and tasks
 
@@ -453,3 +459,14 @@ export function assertUser(u, expect = {}) {
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls fn every 100 ms until it returns a truthy value, which it returns; fails naming `what` after ms. */
+export async function eventually(fn, what = 'condition', ms = 15000) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}

@@ -134,6 +134,7 @@ async function backToList() {
 $('back').addEventListener('click', backToList);
 $('empty-back').addEventListener('click', backToList);
 $('claim-again').addEventListener('click', () => claimNext());
+$('email-resend').addEventListener('click', resendEmailLink);
 
 // ---- claiming and labelling ---------------------------------------------------------------------
 
@@ -195,8 +196,19 @@ function setBusy(b) {
   updateSubmit();
 }
 
+// A step-up (docs/risk.md) asked this account to confirm its email before new work: mail a new link.
+async function resendEmailLink() {
+  try {
+    await api('POST', '/api/v1/me/email-verification');
+    announce(workStatus, t('work.email_resent'), 'success');
+  } catch (err) {
+    announce(workStatus, t('work.email_resend_failed', { error: err.message }), 'error');
+  }
+}
+
 async function claimNext(notice = '', kind = 'info') {
   if (!project) return;
+  $('email-resend').hidden = true;
   stopLeaseTimer();
   destroyEditor();
   claim = null;
@@ -222,7 +234,9 @@ async function claimNext(notice = '', kind = 'info') {
     } else {
       $('task-panel').hidden = true;
       $('empty-state').hidden = false;
-      announce(workStatus, t('work.claim_failed', { error: err.message }), 'error');
+      const reverify = err.errorName === 'EMAIL_REVERIFY_REQUIRED';
+      $('email-resend').hidden = !reverify;
+      announce(workStatus, reverify ? t('work.email_reverify') : t('work.claim_failed', { error: err.message }), 'error');
     }
   } finally {
     setBusy(false);
