@@ -11,7 +11,19 @@ failed=()
 pgdir=$(mktemp -d /tmp/fairlabel-pg.XXXXXX)
 cleanup() { scripts/pg-temp.sh stop "$pgdir" >/dev/null 2>&1 || true; }
 trap cleanup EXIT
-step() { printf '\n==== %s\n' "$*"; }
+step() { printf '\n==== [%ds] %s\n' "$SECONDS" "$*"; }
+# bg NAME CMD…: runs CMD in the background with its output in test-artifacts/NAME.log; fg NAME SUITE waits
+# for it, prints the log and records SUITE as failed when CMD failed.
+declare -A bg_pids
+bg() { local name=$1; shift; "$@" >"test-artifacts/$name.log" 2>&1 & bg_pids[$name]=$!; }
+fg() {
+  local rc=0
+  wait "${bg_pids[$1]}" || rc=$?
+  step "$1 (test-artifacts/$1.log)"
+  cat "test-artifacts/$1.log"
+  [ "$rc" = 0 ] || failed+=("$2")
+}
+mkdir -p test-artifacts
 
 step "PostgreSQL: starting a throwaway cluster"
 pg_url=$(scripts/pg-temp.sh start "$pgdir")
@@ -24,21 +36,15 @@ step "generated docs are up to date"
 if ./"$build"/fairlabel errors-doc | diff -u docs/errors.md - ; then echo "docs/errors.md ok"; else
   echo "docs/errors.md is stale: run ./$build/fairlabel errors-doc > docs/errors.md"; failed+=(docs); fi
 
-# The two backends' API suites run side by side (each test server has its own database); their output is
-# kept apart in test-artifacts/ and printed after.
-step "API tests on SQLite and on PostgreSQL, side by side"
-mkdir -p test-artifacts
-FAIRLABEL_BIN="$root/$build/fairlabel" node --test tests/api/ >test-artifacts/api-sqlite.log 2>&1 &
-sqlite_pid=$!
-FAIRLABEL_BIN="$root/$build/fairlabel" FAIRLABEL_TEST_PG_URL="$pg_url" node --test tests/api/ \
-  >test-artifacts/api-postgres.log 2>&1 &
-pg_pid=$!
-wait "$sqlite_pid" || failed+=(api-sqlite)
-wait "$pg_pid" || failed+=(api-postgres)
-step "API tests on SQLite (test-artifacts/api-sqlite.log)"
-cat test-artifacts/api-sqlite.log
-step "API tests on PostgreSQL (test-artifacts/api-postgres.log)"
-cat test-artifacts/api-postgres.log
+# Suites that do not share a database run side by side (every test server has its own), each with its
+# output kept in test-artifacts/ and printed when it ends, so CI on 2 cores stays near 15 minutes.
+step "API tests on SQLite and on PostgreSQL side by side, while the ASan + UBSan build compiles"
+bg api-sqlite env FAIRLABEL_BIN="$root/$build/fairlabel" node --test tests/api/
+bg api-postgres env FAIRLABEL_BIN="$root/$build/fairlabel" FAIRLABEL_TEST_PG_URL="$pg_url" node --test tests/api/
+bg build-asan scripts/build.sh build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
+fg api-sqlite api-sqlite
+fg api-postgres api-postgres
+fg build-asan build-asan
 
 step "crash test (short) on SQLite and PostgreSQL"
 crash_ok=1
@@ -46,18 +52,17 @@ FAIRLABEL_BIN="$root/$build/fairlabel" node --test tests/crash/crash.test.mjs ||
 FAIRLABEL_BIN="$root/$build/fairlabel" FAIRLABEL_TEST_PG_URL="$pg_url" node --test tests/crash/crash.test.mjs || crash_ok=0
 [ "$crash_ok" = 1 ] || failed+=(crash)
 
-step "sanitizers: ASan + UBSan build, unit tests and the API suite on SQLite"
-scripts/build.sh build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
+step "sanitizers: unit tests and the API suite on SQLite under ASan + UBSan, beside the browser tests"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 FAIRLABEL_TEST_PG_URL="$pg_url" meson test -C build-asan --print-errorlogs || failed+=(unit-asan)
-FAIRLABEL_BIN="$root/build-asan/fairlabel" node --test tests/api/ || failed+=(api-asan)
+bg api-asan env FAIRLABEL_BIN="$root/build-asan/fairlabel" node --test tests/api/
 unset ASAN_OPTIONS UBSAN_OPTIONS
+bg browser env FAIRLABEL_BIN="$root/$build/fairlabel" node --test tests/browser/
+fg api-asan api-asan
+fg browser browser
 
 step "fuzz smoke: every libFuzzer harness over its seeds and regressions, then 5 s of fuzzing each"
 scripts/fuzz.sh smoke 5 || failed+=(fuzz)
-
-step "browser test (playwright-core + Debian chromium)"
-FAIRLABEL_BIN="$root/$build/fairlabel" node --test tests/browser/ || failed+=(browser)
 
 echo
 if [ ${#failed[@]} -gt 0 ]; then
