@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { ARTIFACTS, BIN, CHROMIUM, CHROMIUM_ARGS, runCli, signIn as signInPage, startServer, stepper } from '../lib/browser.mjs';
+import { ARTIFACTS, BIN, CHROMIUM, CHROMIUM_ARGS, apiLogin, isApi, jsonApi, runCli, signIn as signInPage, startServer, stepper } from '../lib/browser.mjs';
 import { eventually, randomId, run } from '../lib/server.mjs';
 import { startSmtpSink } from '../lib/smtp.mjs';
 
@@ -29,25 +29,8 @@ let tmp, server, baseURL, browser, sink, pgName;
 const tokens = {};
 const { step, state } = stepper(90_000, { failed: false, effective: 0 });
 
-async function api(method, path, { token, json, expect } = {}) {
-  const headers = {};
-  if (token) headers.authorization = `Bearer ${token}`;
-  if (json !== undefined) headers['content-type'] = 'application/json';
-  const r = await fetch(baseURL + path, { method, headers, body: json === undefined ? undefined : JSON.stringify(json) });
-  const text = await r.text();
-  let data = null;
-  try { data = text ? JSON.parse(text) : null; } catch { /* not JSON */ }
-  if (expect !== undefined) assert.equal(r.status, expect, `${method} ${path}: ${text.slice(0, 400)}`);
-  return { status: r.status, data };
-}
-
-async function login(who) {
-  const r = await api('POST', '/api/v1/auth/login', { json: { email: who.email, password: who.password }, expect: 200 });
-  who.id = r.data.user.id;
-  return r.data.token;
-}
-
-const isApi = (method, pathRe) => (r) => r.request().method() === method && pathRe.test(new URL(r.url()).pathname);
+const api = jsonApi(() => baseURL);
+const login = (who) => apiLogin(api, who);
 const shot = (page, name) => page.screenshot({ path: join(ARTIFACTS, `due-process-${name}.png`), fullPage: true });
 const day = (ms) => new Date(ms).toISOString().slice(0, 10);
 

@@ -15,7 +15,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { ARTIFACTS, BIN, CHROMIUM, CHROMIUM_ARGS, runCli as runCliIn, startServer as startFairlabel } from '../lib/browser.mjs';
+import { ARTIFACTS, BIN, CHROMIUM, CHROMIUM_ARGS, isApi, runCli as runCliIn, startServer as startFairlabel } from '../lib/browser.mjs';
 import { pngBytes } from '../lib/media.mjs';
 
 const STEP_TIMEOUT = 10_000;
@@ -100,7 +100,6 @@ async function storedAnswer(project) {
 
 // ---- worker side: the browser ----------------------------------------------------------------------
 
-const isApi = (method, pathRe) => (r) => r.request().method() === method && pathRe.test(new URL(r.url()).pathname);
 
 /** A new browser context with the worker signed in on /login, /worker open and `project` started. */
 async function startWork(project, viewport = { width: 1280, height: 1000 }) {

@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { ARTIFACTS, BIN, CHROMIUM, CHROMIUM_ARGS, runCli, signIn as signInPage, startServer, stepper } from '../lib/browser.mjs';
+import { ARTIFACTS, BIN, CHROMIUM, CHROMIUM_ARGS, isApi, runCli, signIn as signInPage, startServer, stepper } from '../lib/browser.mjs';
 
 const STEP_TIMEOUT = 15_000;
 const REQUESTER = { email: 'pay-req@example.org', password: 'requester-pass-1', name: 'Req' };
@@ -33,7 +33,6 @@ async function api(method, path, { token, json, expect } = {}) {
   return data;
 }
 
-const isApi = (method, pathRe) => (r) => r.request().method() === method && pathRe.test(new URL(r.url()).pathname);
 const shot = (page, name) => page.screenshot({ path: join(ARTIFACTS, `pay-${name}.png`), fullPage: true });
 
 async function signIn(who, home) {

@@ -15,7 +15,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { ARTIFACTS, BIN, CHROMIUM, CHROMIUM_ARGS, runCli as runCliIn, signIn as signInPage, startServer as startFairlabel, stepper } from '../lib/browser.mjs';
+import { ARTIFACTS, BIN, CHROMIUM, CHROMIUM_ARGS, isApi, runCli as runCliIn, signIn as signInPage, startServer as startFairlabel, stepper } from '../lib/browser.mjs';
 import { kittiBin, pngBytes } from '../lib/media.mjs';
 
 const STEP_TIMEOUT = 10_000;
@@ -72,7 +72,6 @@ async function login(who) {
 
 // ---- browser helpers ------------------------------------------------------------------------------
 
-const isApi = (method, pathRe) => (r) => r.request().method() === method && pathRe.test(new URL(r.url()).pathname);
 const shot = (page, name) => page.screenshot({ path: join(ARTIFACTS, `quality-${name}.png`), fullPage: true });
 
 /** A new context signed in as `who` on /login; waits until the login page has sent it to `home`. */

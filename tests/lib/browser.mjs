@@ -96,3 +96,29 @@ export async function signIn(page, baseURL, who) {
   await page.waitForURL((u) => u.pathname !== '/login');
   return resp;
 }
+
+/** A page.waitForResponse predicate: a reply to `method` on a path matching pathRe. */
+export const isApi = (method, pathRe) => (r) => r.request().method() === method && pathRe.test(new URL(r.url()).pathname);
+
+/** api(method, path, {token, json, expect}) against base() (the server's URL, known once it started):
+ * {status, data}; asserts the status when `expect` is given. */
+export function jsonApi(base) {
+  return async (method, path, { token, json, expect } = {}) => {
+    const headers = {};
+    if (token) headers.authorization = `Bearer ${token}`;
+    if (json !== undefined) headers['content-type'] = 'application/json';
+    const r = await fetch(base() + path, { method, headers, body: json === undefined ? undefined : JSON.stringify(json) });
+    const text = await r.text();
+    let data = null;
+    try { data = text ? JSON.parse(text) : null; } catch { /* not JSON */ }
+    if (expect !== undefined) assert.equal(r.status, expect, `${method} ${path}: ${text.slice(0, 400)}`);
+    return { status: r.status, data };
+  };
+}
+
+/** Signs `who` in through the API with a jsonApi client; sets who.id and returns the bearer token. */
+export async function apiLogin(api, who) {
+  const r = await api('POST', '/api/v1/auth/login', { json: { email: who.email, password: who.password }, expect: 200 });
+  who.id = r.data.user.id;
+  return r.data.token;
+}
