@@ -299,24 +299,8 @@ static tx_rc decide_tx(db *d, void *vctx)
 /* POST /api/v1/appeals/{id}/decide {outcome: upheld|overturned, note} (admins other than the decider). */
 void appeals_decide(req *r)
 {
-    static const char *const keys[] = {"outcome", "note", NULL};
-    json_t *body;
-    if (req_json_object(r, keys, &body) != RES_OK) return;
     struct appeal_ctx c = {.r = r, .now = clock_now_ms()};
-    struct verr e;
-    if (!json_req_string(body, "outcome", 1, 16, &c.outcome, &e) ||
-        !json_req_string(body, "note", 1, 2000, &c.note, &e)) {
-        reply_error(r, ERR_INVALID_FIELD, e.field, "%s", e.detail);
-        return;
-    }
-    if (strcmp(c.outcome, "upheld") && strcmp(c.outcome, "overturned")) {
-        reply_error(r, ERR_INVALID_FIELD, "/outcome", "/outcome must be upheld or overturned");
-        return;
-    }
-    if (text_blank(c.note)) {
-        reply_error(r, ERR_INVALID_FIELD, "/note", "/note must say why (the worker reads it, and it is audited)");
-        return;
-    }
+    if (req_decision_body(r, "outcome", "upheld", "overturned", &c.outcome, &c.note) != RES_OK) return;
     reply_appeal(r, &c, store_run(r->db, true, decide_tx, &c), 200);
 }
 

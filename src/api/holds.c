@@ -272,24 +272,8 @@ static tx_rc decide_tx(db *d, void *vctx)
  * requester who rejected never decides their own hold). */
 void rejection_holds_decide(req *r)
 {
-    static const char *const keys[] = {"decision", "note", NULL};
-    json_t *body;
-    if (req_json_object(r, keys, &body) != RES_OK) return;
     struct holds_ctx c = {.r = r, .now = clock_now_ms()};
-    struct verr e;
-    if (!json_req_string(body, "decision", 1, 16, &c.decision, &e) ||
-        !json_req_string(body, "note", 1, 2000, &c.note, &e)) {
-        reply_error(r, ERR_INVALID_FIELD, e.field, "%s", e.detail);
-        return;
-    }
-    if (strcmp(c.decision, "uphold") && strcmp(c.decision, "overturn")) {
-        reply_error(r, ERR_INVALID_FIELD, "/decision", "/decision must be uphold or overturn");
-        return;
-    }
-    if (text_blank(c.note)) {
-        reply_error(r, ERR_INVALID_FIELD, "/note", "/note must say why (it is shown to the worker and audited)");
-        return;
-    }
+    if (req_decision_body(r, "decision", "uphold", "overturn", &c.decision, &c.note) != RES_OK) return;
     store_rc rc = store_run(r->db, true, decide_tx, &c);
     if (c.err) {
         reply_error(r, c.err, NULL, "%s", c.detail);

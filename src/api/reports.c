@@ -531,19 +531,8 @@ static tx_rc flag_clear_tx(db *d, void *vctx)
 /* POST /api/v1/requester-flags/{id}/clear {note} (admin): the requester may publish again. */
 void requester_flags_clear(req *r)
 {
-    static const char *const keys[] = {"note", NULL};
-    json_t *body;
-    if (req_json_object(r, keys, &body) != RES_OK) return;
     struct metrics_ctx c = {.r = r, .now = clock_now_ms()};
-    struct verr e;
-    if (!json_req_string(body, "note", 1, 2000, &c.note, &e)) {
-        reply_error(r, ERR_INVALID_FIELD, e.field, "%s", e.detail);
-        return;
-    }
-    if (text_blank(c.note)) {
-        reply_error(r, ERR_INVALID_FIELD, "/note", "/note must say why the flag is cleared (it is audited)");
-        return;
-    }
+    if (req_decision_body(r, NULL, NULL, NULL, NULL, &c.note) != RES_OK) return;
     store_rc rc = store_run(r->db, true, flag_clear_tx, &c);
     if (c.err) {
         reply_error(r, c.err, NULL, "%s", c.detail);

@@ -82,6 +82,9 @@ res req_json_body(req *r, json_t **out);
 /* req_json_body, then a JSON object with no keys but those in keys (NULL-terminated); replies 422 naming the
  * field otherwise. */
 res req_json_object(req *r, const char *const *keys, json_t **out);
+/* The body of a human decision, {FIELD: a | b, note} (or {note} when field is NULL): the note is required
+ * and not blank, since the person affected reads it and it is audited. Replies 422 naming the field itself. */
+res req_decision_body(req *r, const char *field, const char *a, const char *b, const char **choice, const char **note);
 const char *req_query(req *r, const char *name);
 /* Reads ?after_id= and ?limit= (1..max, default dflt); replies 400 itself when malformed. */
 res req_page(req *r, int64_t *after, int *limit, int dflt, int max);

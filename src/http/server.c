@@ -137,6 +137,27 @@ res req_json_object(req *r, const char *const *keys, json_t **out)
     return RES_OK;
 }
 
+res req_decision_body(req *r, const char *field, const char *a, const char *b, const char **choice, const char **note)
+{
+    const char *const keys[] = {"note", field, NULL};
+    json_t *body;
+    if (req_json_object(r, keys, &body) != RES_OK) return RES_REPLIED;
+    struct verr e;
+    if ((field && !json_req_string(body, field, 1, 16, choice, &e)) || !json_req_string(body, "note", 1, 2000, note, &e)) {
+        reply_error(r, ERR_INVALID_FIELD, e.field, "%s", e.detail);
+        return RES_REPLIED;
+    }
+    if (field && strcmp(*choice, a) && strcmp(*choice, b)) {
+        reply_error(r, ERR_INVALID_FIELD, arena_printf(r->a, "/%s", field), "/%s must be %s or %s", field, a, b);
+        return RES_REPLIED;
+    }
+    if (text_blank(*note)) {
+        reply_error(r, ERR_INVALID_FIELD, "/note", "/note must say why (it is shown to the person affected and audited)");
+        return RES_REPLIED;
+    }
+    return RES_OK;
+}
+
 res req_page(req *r, int64_t *after, int *limit, int dflt, int max)
 {
     const char *a = req_query(r, "after_id"), *l = req_query(r, "limit");
