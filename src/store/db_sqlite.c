@@ -56,7 +56,8 @@ int dbs_open(db *d, const char *path)
         return -1;
     }
     sqlite3_busy_timeout(c, 5000);
-    if (dbs_exec(d, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;") != DB_OK)
+    if (dbs_exec(d, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; "
+                    "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-8192;") != DB_OK)
         return -1;
     return 0;
 }
