@@ -114,9 +114,36 @@ static const char *row_name(size_t mi)
     return mi < N_METHODS ? agg_method_name(methods[mi]) : fixed_rows[mi - N_METHODS].name;
 }
 
-static void bench_sizes(double min_seconds, size_t max_labels, const char *only)
+/* The seed of each standard size (others take the first): bench/aggregate_api loads the same answers. */
+static uint64_t size_seed(size_t labels)
 {
-    static const size_t sizes[] = {10000, 100000, 1000000};
+    return labels == 1000000 ? 44 : labels == 100000 ? 43 : 42;
+}
+
+/* item,worker,label,truth per answer, in item order: what bench/aggregate_api writes into a project. */
+static int dump_synth(size_t labels, const char *path)
+{
+    struct synth s;
+    synth_make(&s, labels, 10, size_seed(labels));
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        perror(path);
+        return 1;
+    }
+    for (size_t j = 0; j < s.n; j++)
+        fprintf(f, "%u,%u,%u,%u\n", s.a[j].item, s.a[j].worker, s.a[j].label, s.truth[s.a[j].item]);
+    int rc = fclose(f) ? 1 : 0;
+    printf("items=%zu workers=%zu labels=%zu\n", s.items, s.workers, s.n);
+    free(s.a);
+    free(s.truth);
+    return rc;
+}
+
+/* sizes: 10^4, 10^5 and 10^6 up to max_labels, or the one size `one` when it is not 0. */
+static void bench_sizes(double min_seconds, size_t max_labels, size_t one, const char *only)
+{
+    size_t sizes[] = {10000, 100000, 1000000};
+    if (one) sizes[0] = one, sizes[1] = sizes[2] = SIZE_MAX;
     double per_label[N_ROWS][3] = {{0}};
     printf("synthetic: 10 classes, items = labels / 10, 10 answers per item, workers = max(20, labels / 1000);\n"
            "default parameters (at most 100 iterations, tol 1e-5); ds-100 and glad-20 are forced to run 100 and 20\n"
@@ -126,7 +153,7 @@ static void bench_sizes(double min_seconds, size_t max_labels, const char *only)
            "ns/label", "ns/label/iter", "accuracy");
     for (size_t si = 0; si < 3 && sizes[si] <= max_labels; si++) {
         struct synth s;
-        synth_make(&s, sizes[si], 10, 42 + si);
+        synth_make(&s, sizes[si], 10, size_seed(sizes[si]));
         for (size_t mi = 0; mi < N_ROWS; mi++) {
             struct agg_params prm;
             agg_params_default(&prm);
@@ -164,14 +191,16 @@ static void bench_sizes(double min_seconds, size_t max_labels, const char *only)
         free(s.truth);
     }
     printf("\ngrowth of time per label (1.00 = linear): ");
+    const char *sep = "";
     for (size_t mi = 0; mi < N_ROWS; mi++) {
         const char *row = row_name(mi);
         if (only && strcmp(only, row)) continue;
-        printf("%s", row);
+        printf("%s%s", sep, row);
+        sep = "; ";
         for (size_t si = 1; si < 3 && sizes[si] <= max_labels; si++)
             printf(" %.2f", per_label[mi][si] / per_label[mi][si - 1]);
-        printf(mi + 1 < N_ROWS ? "; " : "\n");
     }
+    printf("\n");
 }
 
 /* Published accuracies (../shared/data/truth/README.md); negative: none. */
@@ -304,18 +333,22 @@ int main(int argc, char **argv)
 {
     double min_seconds = 1;
     size_t max_labels = 1000000;
+    size_t one = 0;
     const char *data = NULL, *only = NULL;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--min-seconds") && i + 1 < argc) min_seconds = atof(argv[++i]);
+        if (!strcmp(argv[i], "--dump") && i + 2 < argc) return dump_synth((size_t)atol(argv[i + 1]), argv[i + 2]);
+        if (!strcmp(argv[i], "--labels") && i + 1 < argc) one = max_labels = (size_t)atol(argv[++i]);
+        else if (!strcmp(argv[i], "--min-seconds") && i + 1 < argc) min_seconds = atof(argv[++i]);
         else if (!strcmp(argv[i], "--max-labels") && i + 1 < argc) max_labels = (size_t)atol(argv[++i]);
         else if (!strcmp(argv[i], "--data") && i + 1 < argc) data = argv[++i];
         else if (!strcmp(argv[i], "--only") && i + 1 < argc) only = argv[++i];
         else {
-            fprintf(stderr, "usage: bench-aggregate [--min-seconds S] [--max-labels N] [--only ROW] [--data DIR]\n");
+            fprintf(stderr, "usage: bench-aggregate [--min-seconds S] [--max-labels N | --labels N] [--only ROW] [--data DIR]\n"
+                            "       bench-aggregate --dump LABELS FILE   (the synthetic answers of that size as CSV)\n");
             return 2;
         }
     }
-    if (max_labels > 0) bench_sizes(min_seconds, max_labels, only);
+    if (max_labels > 0) bench_sizes(min_seconds, max_labels, one, only);
     if (data) {
         bench_datasets(data);
         bench_numeric(data);

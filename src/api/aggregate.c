@@ -13,31 +13,35 @@
 #include "core/schema_kind.h"
 #include "core/validate.h"
 #include "http/reply.h"
+#include "util/buf.h"
 #include "util/clock.h"
 
 struct agg_ctx {
     req *r;
-    int64_t now;
     struct project p;
     err_id err;
     const char *detail;
-    json_t *rows;    /* [{task_id, worker_id, answer}] in task order */
-    json_t *results; /* what the batch writes: [{task_id, result, confidence}] */
-    const char *method;
+    json_t *rows; /* [{task_id, worker_id, answer}] in task order */
 };
+
+/* The request's project for its owner or an admin; DB_DONE sets the 404 in *err and *detail. */
+static db_rc load_owned(db *d, req *r, struct project *p, err_id *err, const char **detail)
+{
+    db_rc rc = project_load(d, r->a, &r->user, r->role, r->id, (r->role & ROLE_ADMIN) ? ACCESS_READ : ACCESS_OWNER,
+                            false, p);
+    if (rc == DB_DONE) {
+        *err = ERR_NOT_FOUND;
+        *detail = arena_printf(r->a, "no project %lld", (long long)r->id);
+    }
+    return rc;
+}
 
 static tx_rc read_tx(db *d, void *vctx)
 {
     struct agg_ctx *c = vctx;
-    req *r = c->r;
-    db_rc rc = project_load(d, r->a, &r->user, r->role, r->id, (r->role & ROLE_ADMIN) ? ACCESS_READ : ACCESS_OWNER,
-                            false, &c->p);
+    db_rc rc = load_owned(d, c->r, &c->p, &c->err, &c->detail);
     TX_CHECK(rc);
-    if (rc == DB_DONE) {
-        c->err = ERR_NOT_FOUND;
-        c->detail = arena_printf(r->a, "no project %lld", (long long)r->id);
-        return TX_ROLLBACK;
-    }
+    if (rc == DB_DONE) return TX_ROLLBACK;
     static const char *const cols[] = {"i:task_id", "i:worker_id", "j:answer", NULL};
     TX_CHECK(store_rows_json(d, Q_PROJECT_ANSWERS_ALL, (struct sql_arg[]){{.i = c->p.id}}, 1, cols, &c->rows));
     return TX_COMMIT;
@@ -117,26 +121,6 @@ static void triples_free(struct triples *t)
     free(t->workers);
 }
 
-static tx_rc write_tx(db *d, void *vctx)
-{
-    struct agg_ctx *c = vctx;
-    size_t i;
-    json_t *r;
-    json_array_foreach(c->results, i, r) {
-        char *rj = json_dumps(json_object_get(r, "result"), JSON_COMPACT);
-        if (!rj) return TX_FAIL;
-        struct sql_arg a[] = {{.i = json_integer_value(json_object_get(r, "task_id"))}, {.text = arena_strdup(c->r->a, rj)},
-                              {.text = c->method}, {.i = json_integer_value(json_object_get(r, "confidence_ppm"))},
-                              {.i = c->now}, {.i = c->p.id}};
-        free(rj);
-        TX_CHECK(store_exec_args(d, Q_PROJECT_TASK_RESULT_SET, a, 6, NULL));
-    }
-    char *detail = arena_printf(c->r->a, "{\"project_id\":%lld,\"method\":\"%s\",\"tasks\":%zu}", (long long)c->p.id,
-                                c->method, json_array_size(c->results));
-    TX_CHECK(store_audit_append(d, c->now, c->r->user.id, "project.aggregate", c->p.name, detail));
-    return TX_COMMIT;
-}
-
 static json_t *num_or_null(double x) { return isnan(x) ? json_null() : json_real(x); }
 
 static void reply_ctx_error(req *r, const struct agg_ctx *c, store_rc rc)
@@ -145,18 +129,366 @@ static void reply_ctx_error(req *r, const struct agg_ctx *c, store_rc rc)
     else reply_store_failure(r, rc);
 }
 
-/* Checks that the project is single-choice classification; replies 409 itself otherwise. */
-static bool categorical(req *r, const struct project *p, json_t **labels)
+/* ---- batch aggregation: answers streamed into triples, results written in one statement loop ---- */
+
+/* Answer text → label index (-1: none of the schema's). A project's answers are a handful of distinct texts
+ * ({"label":"x"}), so each is parsed once; once half the slots are taken, new texts are parsed every time. */
+#define MEMO_SLOTS 1024
+struct memo_slot {
+    uint64_t hash;
+    char *text; /* NULL: free */
+    int32_t label;
+};
+
+/* The label as build_triples reads it: the answer's "label" string, the last equal label of the schema. */
+static int32_t label_parse(json_t *labels, const char *text)
 {
-    json_t *schema = json_loads(p->schema_json, 0, NULL);
-    bool ok = !strcmp(p->kind, "text_classification") && !json_is_true(json_object_get(schema, "multiple"));
-    *labels = ok ? json_incref(json_object_get(schema, "labels")) : NULL;
+    json_t *ans = json_loads(text, JSON_DECODE_ANY, NULL), *l;
+    const char *label = json_string_value(json_object_get(ans, "label"));
+    int32_t idx = -1;
+    size_t k;
+    json_array_foreach(labels, k, l) if (label && !strcmp(label, json_string_value(l))) idx = (int32_t)k;
+    json_decref(ans);
+    return idx;
+}
+
+/* Worker ids → indices: first-appearance slots while reading (an open-addressing table at most half full),
+ * renumbered in id order at the end, the order build_triples gives and the reply lists. */
+struct worker_map {
+    int64_t *key;
+    uint32_t *slot; /* index + 1; 0: free */
+    size_t cap;
+    buf ids; /* int64_t per worker, by first appearance */
+};
+
+/* What one run reads; batch_reset empties it for a retried transaction. */
+struct batch {
+    req *r;
+    err_id err;
+    const char *detail;
+    struct project p;
+    json_t *labels;
+    buf answers; /* struct agg_answer; worker = first-appearance slot until batch_finish */
+    buf tasks;   /* int64_t task id per item, in task order */
+    struct worker_map w;
+    struct memo_slot memo[MEMO_SLOTS];
+    size_t memo_used;
+    int64_t *workers; /* sorted ids, after batch_finish */
+    size_t n_workers;
+};
+
+/* 2^27 answers (1.5 GiB of triples) at most; the engine's indices are 32-bit. */
+#define BATCH_MAX_ANSWERS ((size_t)1 << 27)
+#define BATCH_PAGE 50000 /* rows per page: PostgreSQL holds a page's rows in memory at once */
+
+static void batch_reset(struct batch *b)
+{
+    json_decref(b->labels);
+    b->labels = NULL;
+    buf_free(&b->answers);
+    buf_free(&b->tasks);
+    buf_free(&b->w.ids);
+    free(b->w.key);
+    free(b->w.slot);
+    b->w.key = NULL, b->w.slot = NULL, b->w.cap = 0;
+    for (size_t i = 0; i < MEMO_SLOTS; i++) free(b->memo[i].text), b->memo[i].text = NULL;
+    b->memo_used = 0;
+    free(b->workers);
+    b->workers = NULL, b->n_workers = 0;
+    buf_init(&b->answers, BATCH_MAX_ANSWERS * sizeof(struct agg_answer));
+    buf_init(&b->tasks, BATCH_MAX_ANSWERS * sizeof(int64_t));
+    buf_init(&b->w.ids, BATCH_MAX_ANSWERS * sizeof(int64_t));
+}
+
+static int32_t batch_label(struct batch *b, const char *text)
+{
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    for (const unsigned char *c = (const unsigned char *)text; *c; c++) h = (h ^ *c) * 1099511628211ull;
+    for (size_t i = h & (MEMO_SLOTS - 1);; i = (i + 1) & (MEMO_SLOTS - 1)) {
+        struct memo_slot *m = &b->memo[i];
+        if (!m->text) {
+            int32_t label = label_parse(b->labels, text);
+            if (b->memo_used < MEMO_SLOTS / 2 && (m->text = strdup(text))) m->hash = h, m->label = label, b->memo_used++;
+            return label;
+        }
+        if (m->hash == h && !strcmp(m->text, text)) return m->label;
+    }
+}
+
+static size_t worker_probe(const struct worker_map *w, int64_t id)
+{
+    uint64_t h = (uint64_t)id * 0x9E3779B97F4A7C15ull;
+    size_t i = (size_t)(h ^ (h >> 29)) & (w->cap - 1);
+    while (w->slot[i] && w->key[i] != id) i = (i + 1) & (w->cap - 1);
+    return i;
+}
+
+static bool worker_slot(struct worker_map *w, int64_t id, uint32_t *out)
+{
+    size_t n = w->ids.len / sizeof(int64_t);
+    if (2 * (n + 1) > w->cap) {
+        size_t cap = w->cap ? 2 * w->cap : 256;
+        int64_t *key = malloc(cap * sizeof *key);
+        uint32_t *slot = calloc(cap, sizeof *slot);
+        if (!key || !slot) {
+            free(key);
+            free(slot);
+            return false;
+        }
+        free(w->key);
+        free(w->slot);
+        w->key = key, w->slot = slot, w->cap = cap;
+        const int64_t *ids = (const int64_t *)w->ids.data;
+        for (size_t j = 0; j < n; j++) {
+            size_t i = worker_probe(w, ids[j]);
+            w->key[i] = ids[j], w->slot[i] = (uint32_t)j + 1;
+        }
+    }
+    size_t i = worker_probe(w, id);
+    if (!w->slot[i]) {
+        if (buf_add(&w->ids, &id, sizeof id)) return false;
+        w->key[i] = id, w->slot[i] = (uint32_t)n + 1;
+    }
+    *out = w->slot[i] - 1;
+    return true;
+}
+
+/* One answer row: every row's worker counts (as in build_triples), only labelled rows become triples. */
+static bool batch_add(struct batch *b, int64_t task_id, int64_t worker_id, const char *answer)
+{
+    uint32_t w;
+    if (!worker_slot(&b->w, worker_id, &w)) return false;
+    int32_t label = answer ? batch_label(b, answer) : -1;
+    if (label < 0) return true;
+    size_t n_items = b->tasks.len / sizeof(int64_t);
+    if (!n_items || ((const int64_t *)b->tasks.data)[n_items - 1] != task_id) {
+        if (buf_add(&b->tasks, &task_id, sizeof task_id)) return false;
+        n_items++;
+    }
+    struct agg_answer a = {(uint32_t)(n_items - 1), w, (uint32_t)label};
+    return !buf_add(&b->answers, &a, sizeof a);
+}
+
+struct id_slot {
+    int64_t id;
+    uint32_t slot;
+};
+static int cmp_id_slot(const void *a, const void *b)
+{
+    int64_t x = ((const struct id_slot *)a)->id, y = ((const struct id_slot *)b)->id;
+    return x < y ? -1 : x > y;
+}
+
+/* Renumbers the workers in id order. */
+static bool batch_finish(struct batch *b)
+{
+    size_t n = b->w.ids.len / sizeof(int64_t);
+    struct id_slot *order = malloc((n ? n : 1) * sizeof *order);
+    uint32_t *rank = malloc((n ? n : 1) * sizeof *rank);
+    b->workers = malloc((n ? n : 1) * sizeof *b->workers);
+    if (!order || !rank || !b->workers) {
+        free(order);
+        free(rank);
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) order[i] = (struct id_slot){((const int64_t *)b->w.ids.data)[i], (uint32_t)i};
+    qsort(order, n, sizeof *order, cmp_id_slot);
+    for (size_t r = 0; r < n; r++) rank[order[r].slot] = (uint32_t)r, b->workers[r] = order[r].id;
+    b->n_workers = n;
+    struct agg_answer *a = (struct agg_answer *)b->answers.data;
+    for (size_t i = 0, na = b->answers.len / sizeof *a; i < na; i++) a[i].worker = rank[a[i].worker];
+    free(order);
+    free(rank);
+    return true;
+}
+
+/* Takes the labels of a single-choice classification project; sets b->err (409) for any other. */
+static bool batch_labels(struct batch *b)
+{
+    json_t *schema = json_loads(b->p.schema_json, 0, NULL);
+    bool ok = !strcmp(b->p.kind, "text_classification") && !json_is_true(json_object_get(schema, "multiple"));
+    b->labels = ok ? json_incref(json_object_get(schema, "labels")) : NULL;
     json_decref(schema);
-    if (!ok)
-        reply_error(r, ERR_PROJECT_STATE, NULL,
-                    "batch methods apply to single-choice text_classification projects; the other kinds are merged per "
-                    "task as answers arrive (see the project's results)");
+    if (!ok) {
+        b->err = ERR_PROJECT_STATE;
+        b->detail = "batch methods apply to single-choice text_classification projects; the other kinds are merged "
+                    "per task as answers arrive (see the project's results)";
+    }
     return ok;
+}
+
+/* The project and its counted answers, page by page in one snapshot, straight into triples. */
+static tx_rc batch_read_tx(db *d, void *vctx)
+{
+    struct batch *b = vctx;
+    batch_reset(b);
+    TX_CHECK(db_run(db_q(d, Q_AGG_SNAPSHOT)));
+    db_rc rc = load_owned(d, b->r, &b->p, &b->err, &b->detail);
+    TX_CHECK(rc);
+    if (rc == DB_DONE) return TX_ROLLBACK;
+    if (!batch_labels(b)) return TX_ROLLBACK;
+    int64_t after_task = INT64_MIN, after_id = INT64_MIN;
+    for (;;) {
+        db_stmt *s = db_q(d, Q_PROJECT_ANSWERS_PAGE);
+        db_bind_i64(s, 1, b->p.id);
+        db_bind_i64(s, 2, after_task);
+        db_bind_i64(s, 3, after_id);
+        db_bind_i64(s, 4, BATCH_PAGE);
+        size_t rows = 0;
+        while ((rc = db_step(s)) == DB_ROW) {
+            after_task = db_col_i64(s, 0), after_id = db_col_i64(s, 1), rows++;
+            if (!batch_add(b, after_task, db_col_i64(s, 2), db_col_null(s, 3) ? NULL : db_col_text(s, 3))) {
+                db_reset(s);
+                b->err = ERR_INTERNAL;
+                b->detail = "aggregation failed (out of memory)";
+                return TX_ROLLBACK;
+            }
+        }
+        if (rc != DB_DONE) return tx_from_db(rc);
+        if (rows < BATCH_PAGE) break;
+    }
+    return TX_COMMIT;
+}
+
+struct batch_write {
+    req *r;
+    int64_t now;
+    const char *method;
+    const struct batch *b;
+    const struct agg_result *res;
+    char *const *label_json; /* the result text per label: {"label": …} */
+    size_t tasks;            /* results written */
+};
+
+#define BATCH_WRITE 10000 /* tasks per statement on PostgreSQL */
+
+/* {"a","b"}: a PostgreSQL array literal of texts. */
+static int pg_text_array(buf *out, char *const *items, size_t n)
+{
+    int rc = buf_adds(out, "{");
+    for (size_t k = 0; k < n && !rc; k++) {
+        rc |= buf_adds(out, k ? ",\"" : "\"");
+        for (const char *c = items[k]; *c && !rc; c++)
+            rc |= buf_printf(out, "%s%c", *c == '"' || *c == '\\' ? "\\" : "", *c);
+        rc |= buf_adds(out, "\"");
+    }
+    return rc | buf_adds(out, "}");
+}
+
+/* PostgreSQL: the results BATCH_WRITE tasks a statement, as array literals (AGG_RESULTS_SET_MANY). */
+static tx_rc write_pg(db *d, struct batch_write *c)
+{
+    const int64_t *task = (const int64_t *)c->b->tasks.data;
+    size_t cap = (size_t)64 << 20;
+    buf ids, ks, confs, labels;
+    buf_init(&ids, cap), buf_init(&ks, cap), buf_init(&confs, cap), buf_init(&labels, cap);
+    tx_rc out = TX_COMMIT;
+    int bad = pg_text_array(&labels, c->label_json, json_array_size(c->b->labels));
+    for (size_t i = 0; !bad && out == TX_COMMIT && i < c->res->n_items;) {
+        buf_reset(&ids), buf_reset(&ks), buf_reset(&confs);
+        size_t m = 0;
+        for (; i < c->res->n_items && m < BATCH_WRITE && !bad; i++) {
+            if (c->res->label[i] == AGG_NO_LABEL) continue;
+            const char *sep = m++ ? "," : "{";
+            bad |= buf_printf(&ids, "%s%lld", sep, (long long)task[i]);
+            bad |= buf_printf(&ks, "%s%d", sep, (int)c->res->label[i]);
+            bad |= buf_printf(&confs, "%s%lld", sep, (long long)llround(c->res->confidence[i] * 1e6));
+        }
+        if (!m || bad) break;
+        bad |= buf_adds(&ids, "}") | buf_adds(&ks, "}") | buf_adds(&confs, "}");
+        if (bad) break;
+        db_stmt *s = db_q(d, Q_AGG_RESULTS_SET_MANY);
+        db_bind_text(s, 1, ids.data);
+        db_bind_text(s, 2, labels.data);
+        db_bind_text(s, 3, c->method);
+        db_bind_text(s, 4, ks.data);
+        db_bind_i64(s, 5, c->now);
+        db_bind_text(s, 6, confs.data);
+        db_bind_i64(s, 7, c->b->p.id);
+        db_rc rc = db_run(s);
+        if (rc != DB_OK) out = tx_from_db(rc);
+        else c->tasks += m;
+    }
+    buf_free(&ids), buf_free(&ks), buf_free(&confs), buf_free(&labels);
+    return bad ? TX_FAIL : out;
+}
+
+/* Every task's result (one prepared statement stepped per task on SQLite, in batches on PostgreSQL) and the
+ * audit entry, in one transaction. */
+static tx_rc batch_write_tx(db *d, void *vctx)
+{
+    struct batch_write *c = vctx;
+    const int64_t *task = (const int64_t *)c->b->tasks.data;
+    c->tasks = 0;
+    if (db_kind_of(d) == DB_PG) {
+        tx_rc rc = write_pg(d, c);
+        if (rc != TX_COMMIT) return rc;
+    }
+    for (size_t i = 0; db_kind_of(d) == DB_SQLITE && i < c->res->n_items; i++) {
+        if (c->res->label[i] == AGG_NO_LABEL) continue;
+        db_stmt *s = db_q(d, Q_PROJECT_TASK_RESULT_SET);
+        db_bind_i64(s, 1, task[i]);
+        db_bind_text(s, 2, c->label_json[c->res->label[i]]);
+        db_bind_text(s, 3, c->method);
+        db_bind_i64(s, 4, (int64_t)llround(c->res->confidence[i] * 1e6));
+        db_bind_i64(s, 5, c->now);
+        db_bind_i64(s, 6, c->b->p.id);
+        TX_CHECK(db_run(s));
+        c->tasks++;
+    }
+    char *detail = arena_printf(c->r->a, "{\"project_id\":%lld,\"method\":\"%s\",\"tasks\":%zu}",
+                                (long long)c->b->p.id, c->method, c->tasks);
+    TX_CHECK(store_audit_append(d, c->now, c->r->user.id, "project.aggregate", c->b->p.name, detail));
+    return TX_COMMIT;
+}
+
+static void batch_free(struct batch *b)
+{
+    batch_reset(b);
+    buf_free(&b->answers);
+    buf_free(&b->tasks);
+    buf_free(&b->w.ids);
+}
+
+/* Runs the method on what batch_read_tx read and writes the results; replies either way. */
+static void batch_run(req *r, struct batch *b, enum agg_method m, const struct agg_params *params)
+{
+    size_t n_labels = json_array_size(b->labels), n = b->answers.len / sizeof(struct agg_answer);
+    char **label_json = calloc(n_labels ? n_labels : 1, sizeof *label_json);
+    bool ok = label_json != NULL;
+    for (size_t k = 0; ok && k < n_labels; k++) {
+        json_t *one = json_pack("{s:O}", "label", json_array_get(b->labels, k));
+        ok = one && (label_json[k] = json_dumps(one, JSON_COMPACT));
+        json_decref(one);
+    }
+    struct agg_result res = {0};
+    uint64_t t0 = clock_mono_ns();
+    enum agg_status st = ok && batch_finish(b)
+                             ? agg_categorical(m, (const struct agg_answer *)b->answers.data, n,
+                                               b->tasks.len / sizeof(int64_t), b->n_workers, n_labels, params, &res)
+                             : AGG_ENOMEM;
+    double seconds = (double)(clock_mono_ns() - t0) / 1e9;
+    struct batch_write c = {.r = r, .now = clock_now_ms(), .method = agg_method_name(m), .b = b, .res = &res,
+                            .label_json = label_json};
+    store_rc rc = st == AGG_OK ? store_run(r->db, true, batch_write_tx, &c) : STORE_OK;
+    if (st != AGG_OK) {
+        reply_error(r, ERR_INTERNAL, NULL, "aggregation failed (%s)", st == AGG_ENOMEM ? "out of memory" : "bad input");
+    } else if (rc != STORE_OK) {
+        reply_store_failure(r, rc);
+    } else {
+        json_t *workers = json_array();
+        for (size_t w = 0; w < b->n_workers; w++)
+            json_array_append_new(workers, json_pack("{s:I, s:o}", "worker_id", (json_int_t)b->workers[w], "accuracy",
+                                                     isnan(res.worker_quality[w]) ? json_null()
+                                                                                  : json_real(res.worker_quality[w])));
+        reply_json(r, 200,
+                   json_pack("{s:I, s:s, s:I, s:I, s:I, s:i, s:f, s:o}", "project_id", (json_int_t)b->p.id, "method",
+                             c.method, "tasks", (json_int_t)c.tasks, "workers", (json_int_t)b->n_workers, "answers",
+                             (json_int_t)n, "iterations", res.iterations, "seconds", seconds, "worker_quality", workers));
+    }
+    agg_result_free(&res);
+    for (size_t k = 0; label_json && k < n_labels; k++) free(label_json[k]);
+    free(label_json);
 }
 
 void projects_aggregate(req *r)
@@ -192,57 +524,20 @@ void projects_aggregate(req *r)
     if (tol) params.tol = json_number_value(tol);
     if (sm) params.smoothing = json_number_value(sm);
 
-    struct agg_ctx c = {.r = r, .now = clock_now_ms(), .method = agg_method_name(m)};
-    store_rc rc = store_run(r->db, false, read_tx, &c);
-    if (c.err || rc != STORE_OK) {
-        reply_ctx_error(r, &c, rc);
+    struct batch *b = calloc(1, sizeof *b);
+    if (!b) {
+        reply_error(r, ERR_INTERNAL, NULL, "aggregation failed (out of memory)");
         return;
     }
-    arena_defer(r->a, (void (*)(void *))json_decref, c.rows);
-    json_t *labels;
-    if (!categorical(r, &c.p, &labels)) return;
-    struct triples t;
-    struct agg_result res = {0};
-    uint64_t t0 = clock_mono_ns();
-    enum agg_status st = build_triples(c.rows, labels, &t)
-                             ? agg_categorical(m, t.a, t.n, t.items.n, t.n_workers, json_array_size(labels), &params, &res)
-                             : AGG_ENOMEM;
-    double seconds = (double)(clock_mono_ns() - t0) / 1e9;
-    if (st != AGG_OK) {
-        triples_free(&t);
-        json_decref(labels);
-        reply_error(r, ERR_INTERNAL, NULL, "aggregation failed (%s)", st == AGG_ENOMEM ? "out of memory" : "bad input");
-        return;
-    }
-    c.results = json_array();
-    for (size_t i = 0; i < t.items.n; i++) {
-        if (res.label[i] == AGG_NO_LABEL) continue;
-        json_array_append_new(c.results, json_pack("{s:I, s:{s:O}, s:I}", "task_id", (json_int_t)t.items.ids[i], "result",
-                                                   "label", json_array_get(labels, (size_t)res.label[i]), "confidence_ppm",
-                                                   (json_int_t)llround(res.confidence[i] * 1e6)));
-    }
-    json_t *workers = json_array();
-    for (size_t w = 0; w < t.n_workers; w++)
-        json_array_append_new(workers, json_pack("{s:I, s:o}", "worker_id", (json_int_t)t.workers[w], "accuracy",
-                                                 isnan(res.worker_quality[w]) ? json_null()
-                                                                              : json_real(res.worker_quality[w])));
-    json_t *summary = json_pack("{s:I, s:s, s:I, s:I, s:I, s:i, s:f, s:o}", "project_id", (json_int_t)c.p.id, "method",
-                                c.method, "tasks", (json_int_t)json_array_size(c.results), "workers",
-                                (json_int_t)t.n_workers, "answers", (json_int_t)t.n, "iterations", res.iterations,
-                                "seconds", seconds, "worker_quality", workers);
-    agg_result_free(&res);
-    triples_free(&t);
-    json_decref(labels);
-    rc = store_run(r->db, true, write_tx, &c);
-    json_decref(c.results);
-    if (rc != STORE_OK) {
-        json_decref(summary);
-        reply_store_failure(r, rc);
-        return;
-    }
-    reply_json(r, 200, summary);
+    b->r = r;
+    batch_reset(b);
+    store_rc rc = store_run(r->db, false, batch_read_tx, b);
+    if (b->err) reply_error(r, b->err, NULL, "%s", b->detail ? b->detail : "");
+    else if (rc != STORE_OK) reply_store_failure(r, rc);
+    else batch_run(r, b, m, &params);
+    batch_free(b);
+    free(b);
 }
-
 
 /* llm_comparison: alpha (nominal) on the preferred response, and alpha (interval) on the ratings, each
  * (task, response, criterion) being one unit. */

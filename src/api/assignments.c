@@ -15,6 +15,7 @@
 #include "core/validate.h"
 #include "http/reply.h"
 #include "store/group_commit.h"
+#include "store/project_cache.h"
 #include "util/clock.h"
 #include "util/env.h"
 #include "util/log.h"
@@ -88,8 +89,9 @@ static tx_rc lease(db *d, struct lease_ctx *c, int64_t gold, int64_t attempt)
                                  c->now + c->p.lease_seconds * 1000, gold, attempt, &c->c);
     TX_CHECK(rc);
     c->claimed = rc == DB_ROW;
-    /* a re-taken qualification task reuses its row: its time starts again */
-    if (c->claimed)
+    /* a re-taken qualification task reuses its row: its time starts again (other leases are new rows,
+     * LEASE_CANDIDATE*: their time columns start empty) */
+    if (c->claimed && gold == 2)
         TX_CHECK(store_exec_args(d, Q_ASSIGNMENT_BEAT_RESET, (struct sql_arg[]){{.i = c->c.assignment_id}}, 1, NULL));
     return TX_COMMIT;
 }
@@ -146,14 +148,16 @@ static tx_rc claim_next(db *d, struct lease_ctx *c, const struct quality_config 
     return lease(d, c, 0, 0);
 }
 
-static tx_rc claim_tx(db *d, void *vctx)
+/* The project comes from the cache (its settings as committed now, parsed once); *hot is released by claim_tx. */
+static tx_rc claim_checked(db *d, struct lease_ctx *c, const struct project_hot **hot)
 {
-    struct lease_ctx *c = vctx;
     req *r = c->r;
-    c->err = 0; /* a batch that failed to commit runs its transactions again */
-    c->claimed = false;
-    db_rc rc = project_load(d, r->a, &r->user, r->role, r->id, ACCESS_READ, false, &c->p);
+    db_rc rc = project_cache_get(d, r->a, r->id, &c->p, hot);
     TX_CHECK(rc);
+    if (rc == DB_ROW) {
+        rc = project_visible(d, &r->user, r->role, &c->p, ACCESS_READ);
+        TX_CHECK(rc);
+    }
     if (rc == DB_DONE) {
         c->err = ERR_NOT_FOUND;
         return TX_ROLLBACK;
@@ -172,11 +176,17 @@ static tx_rc claim_tx(db *d, void *vctx)
         return TX_ROLLBACK;
     }
     TX_CHECK(store_lease_expire(d, c->p.id, c->now));
-    json_t *holder;
-    struct quality_config cfg;
-    quality_load(&c->p, &holder, &cfg);
-    tx_rc t = claim_next(d, c, &cfg);
-    json_decref(holder);
+    return claim_next(d, c, &(*hot)->quality);
+}
+
+static tx_rc claim_tx(db *d, void *vctx)
+{
+    struct lease_ctx *c = vctx;
+    c->err = 0; /* a batch that failed to commit runs its transactions again */
+    c->claimed = false;
+    const struct project_hot *hot = NULL;
+    tx_rc t = claim_checked(d, c, &hot);
+    project_cache_release(hot);
     return t;
 }
 
@@ -262,6 +272,8 @@ static db_rc record_active_time(db *d, struct lease_ctx *c)
 }
 
 static tx_rc submit_loaded(db *d, struct lease_ctx *c, bool may_wait_replay);
+static tx_rc submit_answer(db *d, struct lease_ctx *c, bool may_wait_replay, const struct project_hot **hot,
+                           json_t **data);
 
 static tx_rc submit_tx(db *d, void *vctx)
 {
@@ -288,16 +300,30 @@ static tx_rc submit_loaded(db *d, struct lease_ctx *c, bool may_wait_replay)
         c->err = ERR_ASSIGNMENT_ALREADY_SUBMITTED;
         return TX_ROLLBACK;
     }
-    enum project_kind kind;
-    json_t *schema = json_loads(c->as.schema_json, 0, NULL), *data = json_loads(c->as.data_json, 0, NULL);
-    bool valid = kind_parse(c->as.kind, &kind) && answer_check(kind, schema, data, c->answer, "/answer", &c->verr);
-    json_decref(schema);
+    const struct project_hot *hot = NULL;
+    json_t *data = NULL;
+    tx_rc t = submit_answer(d, c, may_wait_replay, &hot, &data);
     json_decref(data);
+    project_cache_release(hot);
+    return t;
+}
+
+/* The submit of a leased assignment, with its project's settings from the cache (*hot) and the task's data
+ * parsed once (*data), both released by the caller: they check the answer, then recompute the task's result. */
+static tx_rc submit_answer(db *d, struct lease_ctx *c, bool may_wait_replay, const struct project_hot **hot,
+                           json_t **data)
+{
+    db_rc rc = project_cache_get(d, c->r->a, c->as.project_id, &c->p, hot);
+    TX_CHECK(rc);
+    if (rc == DB_DONE) return TX_FAIL;
+    enum project_kind kind;
+    *data = json_loads(c->as.data_json, 0, NULL);
+    bool valid = kind_parse(c->p.kind, &kind) && answer_check(kind, (*hot)->schema, *data, c->answer, "/answer", &c->verr);
     if (!valid) {
         c->err = ERR_INVALID_FIELD;
         return TX_ROLLBACK;
     }
-    db_rc rc = store_assignment_submit(d, &c->as, c->lease_hash, c->answer_json, c->idem_key, c->now);
+    rc = store_assignment_submit(d, &c->as, c->lease_hash, c->answer_json, c->idem_key, c->now);
     TX_CHECK(rc);
     if (rc == DB_DONE && may_wait_replay && c->idem_key) {
         tx_rc t = load_own_assignment(d, c);
@@ -309,16 +335,10 @@ static tx_rc submit_loaded(db *d, struct lease_ctx *c, bool may_wait_replay)
         return TX_ROLLBACK;
     }
     c->as.submitted_at = c->now;
-    rc = store_project_get(d, c->r->a, c->as.project_id, false, &c->p);
-    TX_CHECK(rc);
-    if (rc == DB_DONE) return TX_FAIL;
     TX_CHECK(record_active_time(d, c));
-    json_t *holder;
-    struct quality_config cfg;
-    quality_load(&c->p, &holder, &cfg);
-    rc = c->as.gold ? quality_after_gold_submit(d, c->r->a, &c->p, &cfg, &c->as, c->answer, c->now)
-                    : quality_after_submit(d, c->r->a, &c->p, &cfg, &c->as, c->now);
-    json_decref(holder);
+    const struct quality_config *cfg = &(*hot)->quality;
+    rc = c->as.gold ? quality_after_gold_submit(d, c->r->a, &c->p, cfg, (*hot)->schema, &c->as, c->answer, c->now)
+                    : quality_after_submit(d, c->r->a, &c->p, cfg, (*hot)->schema, *data, &c->as, c->now);
     TX_CHECK(rc);
     struct pay_config pay = {c->r->cfg->fee_bps, c->r->cfg->worker_fee_bps};
     TX_CHECK(pay_on_submit(d, &pay, &c->p, &c->as, c->now));

@@ -103,11 +103,11 @@ db_rc hold_record(db *d, arena *a, const struct project *p, const struct assignm
 
 db_rc review_apply_rejection(db *d, const struct project *p, const struct assignment *as)
 {
-    int64_t st[6], after[2];
+    int64_t st[6], changed = 0;
     db_rc rc = store_row_i64(d, Q_TASK_STATE, (struct sql_arg[]){{.i = as->task_id}}, 1, st, 6);
     if (rc != DB_ROW) return rc == DB_DONE ? DB_ERROR : rc;
-    rc = store_row_i64(d, Q_TASK_COUNTS_ADD, (struct sql_arg[]){{.i = as->task_id}, {.i = 0}, {.i = -1}}, 3, after, 2);
-    if (rc != DB_ROW) return rc == DB_DONE ? DB_ERROR : rc;
+    rc = store_exec_args(d, Q_TASK_COUNTS_ADD, (struct sql_arg[]){{.i = as->task_id}, {.i = 0}, {.i = -1}}, 3, &changed);
+    if (rc != DB_OK || changed != 1) return rc == DB_OK ? DB_ERROR : rc;
     struct sql_arg u[] = {{.i = p->id}, {.i = st[1] == 1 ? 1 : 0}, {.i = st[1] == st[0] ? 1 : 0}};
     return store_exec_args(d, Q_PROJECT_UNCOUNT_ANSWER, u, 3, NULL);
 }

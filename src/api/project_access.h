@@ -10,6 +10,8 @@ enum project_access { ACCESS_READ, ACCESS_OWNER };
  * DB_ROW when visible, DB_DONE when missing or hidden (reply 404 either way). */
 db_rc project_load(db *d, arena *a, const struct user *caller, unsigned role, int64_t id, enum project_access acc,
                    bool for_update, struct project *p);
+/* The check of project_load on a project already read: DB_ROW when the caller may see it, else DB_DONE. */
+db_rc project_visible(db *d, const struct user *caller, unsigned role, const struct project *p, enum project_access acc);
 json_t *project_json(const struct project *p);
 
 /* FW-1 inside a transaction: TX_ROLLBACK with *err = ERR_ESCROW_SHORT when the requester's escrow does

@@ -26,6 +26,12 @@ db_rc project_load(db *d, arena *a, const struct user *caller, unsigned role, in
 {
     db_rc rc = store_project_get(d, a, id, for_update, p);
     if (rc != DB_ROW) return rc;
+    return project_visible(d, caller, role, p, acc);
+}
+
+db_rc project_visible(db *d, const struct user *caller, unsigned role, const struct project *p, enum project_access acc)
+{
+    db_rc rc;
     bool owner = (role & ROLE_REQUESTER) && p->owner_id == caller->id;
     bool visible = acc == ACCESS_OWNER ? owner
                    : owner || (role & ROLE_ADMIN) || ((role & ROLE_WORKER) && strcmp(p->status, "draft"));

@@ -8,17 +8,11 @@
 
 #include "core/consensus.h"
 #include "core/gold.h"
-#include "util/log.h"
+#include "store/project_cache.h"
 
 void quality_load(const struct project *p, json_t **holder, struct quality_config *cfg)
 {
-    struct verr e;
-    *holder = p->quality_json ? json_loads(p->quality_json, 0, NULL) : NULL;
-    if (!quality_parse(*holder, p->overlap, "/quality", cfg, &e)) {
-        log_msg("project %lld: stored quality settings unreadable (%s: %s); using defaults", (long long)p->id, e.field,
-                e.detail);
-        quality_parse(NULL, p->overlap, "/quality", cfg, &e);
-    }
+    *holder = project_quality_parse(p->id, p->quality_json, p->overlap, cfg);
 }
 
 static int64_t to_ppm(double x) { return (int64_t)llround(x * 1e6); }
@@ -107,14 +101,15 @@ static db_rc run_rules(db *d, arena *a, const struct project *p, const struct qu
 }
 
 db_rc quality_after_gold_submit(db *d, arena *a, const struct project *p, const struct quality_config *cfg,
-                                const struct assignment *as, json_t *answer, int64_t now)
+                                json_t *schema, const struct assignment *as, json_t *answer, int64_t now)
 {
     enum project_kind kind;
-    json_t *schema = json_loads(p->schema_json, 0, NULL), *expected = json_loads(as->gold_answer_json, 0, NULL);
+    json_t *own = schema ? NULL : json_loads(p->schema_json, 0, NULL), *expected = json_loads(as->gold_answer_json, 0, NULL);
+    if (!schema) schema = own;
     struct gold_result g;
     bool ok = kind_parse(p->kind, &kind) && schema && expected &&
               gold_score(kind, schema, expected, answer, &(struct gold_params){.iou_threshold = cfg->iou_threshold}, &g);
-    json_decref(schema);
+    json_decref(own);
     json_decref(expected);
     if (!ok) return DB_ERROR;
     db_rc rc;
@@ -132,8 +127,10 @@ db_rc quality_after_gold_submit(db *d, arena *a, const struct project *p, const 
     return run_rules(d, a, p, cfg, as->worker_id, now);
 }
 
-db_rc quality_task_result(db *d, arena *a, const struct project *p, const struct quality_config *cfg, int64_t task_id,
-                          int64_t now)
+/* schema and data: the project's schema and the task's data parsed, read-only (the schema may be shared with
+ * other threads); NULL reads and parses them here. */
+static db_rc task_result(db *d, arena *a, const struct project *p, const struct quality_config *cfg, json_t *schema,
+                         json_t *data, int64_t task_id, int64_t now)
 {
     struct result_answer *ans;
     int n;
@@ -141,19 +138,25 @@ db_rc quality_task_result(db *d, arena *a, const struct project *p, const struct
     if (rc != DB_OK) return rc;
     enum project_kind kind;
     if (!kind_parse(p->kind, &kind)) return DB_ERROR;
-    json_t *schema = json_loads(p->schema_json, 0, NULL), *task;
-    static const char *const cols[] = {"-:id", "-:external_id", "j:data", "-:predictions", NULL};
-    rc = store_rows_json(d, Q_TASK_GET, (struct sql_arg[]){{.i = task_id}}, 1, cols, &task);
-    if (rc != DB_OK) {
-        json_decref(schema);
-        return rc;
+    json_t *own = schema ? NULL : json_loads(p->schema_json, 0, NULL);
+    if (!schema) schema = own;
+    if (data) {
+        json_incref(data);
+    } else {
+        json_t *task;
+        static const char *const cols[] = {"-:id", "-:external_id", "j:data", "-:predictions", NULL};
+        rc = store_rows_json(d, Q_TASK_GET, (struct sql_arg[]){{.i = task_id}}, 1, cols, &task);
+        if (rc != DB_OK) {
+            json_decref(own);
+            return rc;
+        }
+        data = json_incref(json_object_get(json_array_get(task, 0), "data"));
+        json_decref(task);
     }
-    json_t *data = json_incref(json_object_get(json_array_get(task, 0), "data"));
-    json_decref(task);
     struct consensus_vote *votes = arena_alloc(a, sizeof *votes * (size_t)(n ? n : 1));
     json_t **parsed = arena_alloc(a, sizeof *parsed * (size_t)(n ? n : 1));
     if (!schema || !votes || !parsed) {
-        json_decref(schema);
+        json_decref(own);
         json_decref(data);
         return DB_ERROR;
     }
@@ -170,7 +173,7 @@ db_rc quality_task_result(db *d, arena *a, const struct project *p, const struct
     struct consensus res;
     bool ok = consensus_compute(kind, schema, data, votes, (size_t)m, cfg->method, cfg->iou_threshold, &res);
     for (int i = 0; i < m; i++) json_decref(parsed[i]);
-    json_decref(schema);
+    json_decref(own);
     json_decref(data);
     if (!ok) return DB_ERROR;
 
@@ -200,8 +203,14 @@ db_rc quality_task_result(db *d, arena *a, const struct project *p, const struct
     return rc;
 }
 
-db_rc quality_after_submit(db *d, arena *a, const struct project *p, const struct quality_config *cfg,
-                           const struct assignment *as, int64_t now)
+db_rc quality_task_result(db *d, arena *a, const struct project *p, const struct quality_config *cfg, int64_t task_id,
+                          int64_t now)
+{
+    return task_result(d, a, p, cfg, NULL, NULL, task_id, now);
+}
+
+db_rc quality_after_submit(db *d, arena *a, const struct project *p, const struct quality_config *cfg, json_t *schema,
+                           json_t *data, const struct assignment *as, int64_t now)
 {
     int64_t q[4] = {0, 0, 1000000, 0};
     db_rc rc = store_row_i64(d, Q_WORKER_QUALITY_GET, (struct sql_arg[]){{.i = p->id}, {.i = as->worker_id}}, 2, q, 4);
@@ -211,7 +220,7 @@ db_rc quality_after_submit(db *d, arena *a, const struct project *p, const struc
                              NULL);
         if (rc != DB_OK) return rc;
     }
-    rc = quality_task_result(d, a, p, cfg, as->task_id, now);
+    rc = task_result(d, a, p, cfg, schema, data, as->task_id, now);
     if (rc != DB_OK) return rc;
     return run_rules(d, a, p, cfg, as->worker_id, now);
 }

@@ -9,14 +9,16 @@
 void quality_load(const struct project *p, json_t **holder, struct quality_config *cfg);
 
 /* After a worker's answer to a gold or qualification task was stored: scores it and updates the
- * worker's gold record, qualification and pay owed. */
+ * worker's gold record, qualification and pay owed. schema: the project's schema parsed, used read-only
+ * (NULL: parsed from p). */
 db_rc quality_after_gold_submit(db *d, arena *a, const struct project *p, const struct quality_config *cfg,
-                                const struct assignment *as, json_t *answer, int64_t now);
+                                json_t *schema, const struct assignment *as, json_t *answer, int64_t now);
 
 /* After a normal answer was stored: samples it for review, recomputes the task's result (and its
- * overlap) and runs the project's quality rules for the worker. */
-db_rc quality_after_submit(db *d, arena *a, const struct project *p, const struct quality_config *cfg,
-                           const struct assignment *as, int64_t now);
+ * overlap) and runs the project's quality rules for the worker. schema and data: the project's schema and
+ * the task's data parsed, used read-only (NULL: read and parsed here). */
+db_rc quality_after_submit(db *d, arena *a, const struct project *p, const struct quality_config *cfg, json_t *schema,
+                           json_t *data, const struct assignment *as, int64_t now);
 
 /* Recomputes one task's result from the answers that count. */
 db_rc quality_task_result(db *d, arena *a, const struct project *p, const struct quality_config *cfg, int64_t task_id,

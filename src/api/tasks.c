@@ -1,5 +1,6 @@
 /* Task import: an NDJSON body, every line checked against the project's kind before anything is
- * written, then inserted in one transaction; all or nothing. */
+ * written, then inserted in one transaction; all or nothing. Each line is parsed once: pass 1 keeps the
+ * checked tasks as rows, pass 2 inserts the rows. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include "core/schema.h"
 #include "core/validate.h"
 #include "http/reply.h"
+#include "util/buf.h"
 #include "util/clock.h"
 
 #define IMPORT_LINE_MAX (1024 * 1024)
@@ -42,6 +44,22 @@ static bool next_line(struct line_iter *it, const char **line, size_t *len)
     return false;
 }
 
+/* A task checked in pass 1, kept for pass 2. The text members are (pointer, length) spans, into the body
+ * when the line holds them exactly as json_dumps(JSON_COMPACT) would write them, else into the arena. */
+struct import_row {
+    const char *data, *predictions, *external_id; /* predictions and external_id NULL when absent */
+    uint32_t data_len, predictions_len, external_id_len;
+    uint32_t record; /* the line (or n-th task) it came from */
+    int16_t priority;
+    uint8_t gold, nmedia;
+    struct import_extra *extra; /* NULL unless gold or media */
+};
+
+struct import_extra {
+    const char *gold_answer, *gold_explanation; /* NUL-terminated, in the arena */
+    const char *media[12];                      /* the media ids the data names */
+};
+
 struct import_ctx {
     req *r;
     struct project p;
@@ -56,7 +74,12 @@ struct import_ctx {
     struct kitti_frame *frames; /* IMPORT_KITTI: the frames of the uploaded ZIP, sorted by name */
     size_t nframes;
     int64_t record;   /* the record being handled: NDJSON line, or the n-th task of another format */
+    const char *line; /* NDJSON: the text of that line (line_len bytes); NULL for other formats */
+    size_t line_len;
     db_rc dbrc;       /* a database failure inside a per-task callback */
+    struct import_row *rows; /* pass 1's checked tasks (malloc'd), nrows of cap */
+    size_t nrows, rows_cap;
+    bool one_by_one; /* pass 2 inserts a row a statement, to name the line of a repeated external_id */
 };
 
 /* A KITTI object-data frame: velodyne/NAME.bin, with label_2/NAME.txt and image_2/NAME.png if present. */
@@ -209,6 +232,109 @@ static int each_kitti_frame(db *d, struct import_ctx *c, task_fn fn)
     return 0;
 }
 
+/* A JSON value as compact text in the arena (the form tasks have always been stored in). */
+static const char *dump_arena(struct import_ctx *c, json_t *v, uint32_t *len)
+{
+    char *s = json_dumps(v, JSON_COMPACT);
+    if (!s) return NULL;
+    size_t n = strlen(s);
+    char *copy = n <= UINT32_MAX ? arena_strndup(c->r->a, s, n) : NULL;
+    free(s);
+    *len = (uint32_t)n;
+    return copy;
+}
+
+/* The text of member name as stored: the line's own bytes when they are what json_dumps writes (data the
+ * media check did not touch), else v dumped. */
+static const char *member_text(struct import_ctx *c, const char *name, json_t *v, bool untouched, uint32_t *len)
+{
+    size_t n = 0;
+    const char *p = c->line && untouched ? imp_compact_member(c->line, c->line_len, name, &n) : NULL;
+    if (p) {
+        *len = (uint32_t)n;
+        return p;
+    }
+    return dump_arena(c, v, len);
+}
+
+/* Room for one more kept task; NULL when out of memory. */
+static struct import_row *row_new(struct import_ctx *c)
+{
+    if (c->nrows == c->rows_cap) {
+        size_t cap = c->rows_cap ? c->rows_cap * 2 : 1024;
+        struct import_row *rows = realloc(c->rows, cap * sizeof *rows);
+        if (!rows) return NULL;
+        c->rows = rows;
+        c->rows_cap = cap;
+    }
+    return &c->rows[c->nrows];
+}
+
+/* Keeps a line of the fast path (imp_simple_line) for pass 2. False when out of memory. */
+static bool keep_simple(struct import_ctx *c, const struct imp_simple_task *st)
+{
+    struct import_row *w = row_new(c);
+    if (!w) return false;
+    *w = (struct import_row){.record = (uint32_t)c->record, .priority = (int16_t)st->priority, .data = st->data,
+                             .data_len = (uint32_t)st->data_len, .external_id = st->external_id,
+                             .external_id_len = (uint32_t)st->external_id_len};
+    c->nrows++;
+    return true;
+}
+
+/* Keeps a checked task for pass 2. False when out of memory. */
+static bool keep_row(struct import_ctx *c, const struct task_line *t)
+{
+    struct import_row *w = row_new(c);
+    if (!w) return false;
+    *w = (struct import_row){.record = (uint32_t)c->record, .priority = (int16_t)t->priority, .gold = (uint8_t)t->gold};
+    json_t *refs[12];
+    size_t nrefs = media_refs(c->kind, t->data, refs, 12); /* media_fill wrote sizes into these */
+    if (!(w->data = member_text(c, "data", t->data, nrefs == 0, &w->data_len))) return false;
+    if (t->predictions && !(w->predictions = member_text(c, "predictions", t->predictions, true, &w->predictions_len)))
+        return false;
+    if (t->external_id) {
+        size_t n = 0;
+        const char *q = c->line ? imp_compact_member(c->line, c->line_len, "external_id", &n) : NULL;
+        /* "…" without escapes is the string itself */
+        if (q && n >= 2 && *q == '"' && !memchr(q, '\\', n)) {
+            w->external_id = q + 1;
+            w->external_id_len = (uint32_t)(n - 2);
+        } else {
+            w->external_id = arena_strdup(c->r->a, t->external_id);
+            w->external_id_len = (uint32_t)strlen(t->external_id);
+            if (!w->external_id) return false;
+        }
+    }
+    if (t->gold || nrefs) {
+        struct import_extra *x = arena_alloc(c->r->a, sizeof *x);
+        if (!x) return false;
+        uint32_t n;
+        if (t->gold_answer && !(x->gold_answer = dump_arena(c, t->gold_answer, &n))) return false;
+        if (t->gold_explanation && !(x->gold_explanation = arena_strdup(c->r->a, t->gold_explanation))) return false;
+        for (size_t i = 0; i < nrefs; i++)
+            if (!(x->media[i] = arena_strdup(c->r->a, json_string_value(json_object_get(refs[i], "media_id")))))
+                return false;
+        w->nmedia = (uint8_t)nrefs;
+        w->extra = x;
+    }
+    c->nrows++;
+    return true;
+}
+
+/* Pass 1 for one task: checked, and kept while every task so far was good. */
+static int check_one(db *d, struct import_ctx *c, json_t *root, struct verr *e)
+{
+    struct task_line t;
+    if (!check_task(d, c, root, &t, e)) return c->dbrc != DB_OK ? -1 : 1;
+    if (c->bad) return 0; /* nothing will be imported: keep nothing */
+    if (!keep_row(c, &t)) {
+        c->dbrc = DB_ERROR;
+        return -1;
+    }
+    return 0;
+}
+
 /* Runs fn over every task of the body in its format. Records the rejected ones (at most
  * IMPORT_ERRORS_MAX listed) in c->errors and counts c->good / c->bad. -1 when fn stopped. */
 static int each_task(db *d, struct import_ctx *c, task_fn fn)
@@ -241,10 +367,16 @@ static int each_task(db *d, struct import_ctx *c, task_fn fn)
         struct verr e;
         json_t *root = NULL;
         c->record = it.number;
+        c->line = line;
+        c->line_len = len;
         int rc = 1;
+        struct imp_simple_task st;
         if (len > IMPORT_LINE_MAX) {
             snprintf(e.field, sizeof e.field, "%s", "");
             snprintf(e.detail, sizeof e.detail, "the line is longer than %d bytes", IMPORT_LINE_MAX);
+        } else if (imp_simple_line(line, len, c->kind, &st)) { /* valid, and stored as it stands */
+            rc = c->bad || keep_simple(c, &st) ? 0 : -1;
+            if (rc < 0) c->dbrc = DB_ERROR;
         } else if (task_line_parse(line, len, &root, &e)) {
             rc = fn(d, c, root, &e);
         }
@@ -255,52 +387,85 @@ static int each_task(db *d, struct import_ctx *c, task_fn fn)
         else
             add_error(c, it.number, e.field, e.detail);
     }
+    c->line = NULL;
     return 0;
 }
 
-static int check_one(db *d, struct import_ctx *c, json_t *root, struct verr *e)
+/* Appends a kept row's spans to scratch, each with a NUL (the store binds C strings); off receives their
+ * offsets, as the buffer may move until all are in. False when out of memory. */
+static bool row_spans(buf *scratch, const struct import_row *w, size_t off[3])
 {
-    struct task_line t;
-    if (check_task(d, c, root, &t, e)) return 0;
-    return c->dbrc != DB_OK ? -1 : 1;
+    const char *p[3] = {w->data, w->predictions, w->external_id};
+    uint32_t n[3] = {w->data_len, w->predictions_len, w->external_id_len};
+    for (int i = 0; i < 3; i++) {
+        off[i] = scratch->len;
+        if (buf_add(scratch, p[i] ? p[i] : "", n[i]) || buf_add(scratch, "", 1)) return false;
+    }
+    return true;
 }
 
-static int insert_one(db *d, struct import_ctx *c, json_t *root, struct verr *e)
+/* The task of a kept row whose spans row_spans put at off in scratch. */
+static struct task_row row_task(const struct import_ctx *c, const struct import_row *w, const buf *scratch,
+                                const size_t off[3])
 {
-    struct task_line t;
-    if (!check_task(d, c, root, &t, e)) { /* passed in pass 1 */
-        if (c->dbrc == DB_OK) c->dbrc = DB_ERROR;
-        return -1;
-    }
-    char *data_json = json_dumps(t.data, JSON_COMPACT);
-    char *pred_json = t.predictions ? json_dumps(t.predictions, JSON_COMPACT) : NULL;
-    char *gold_json = t.gold_answer ? json_dumps(t.gold_answer, JSON_COMPACT) : NULL;
+    const struct import_extra *x = w->extra;
+    return (struct task_row){.project_id = c->p.id, .overlap = c->p.overlap, .gold = w->gold, .priority = w->priority,
+                             .data_json = scratch->data + off[0],
+                             .predictions_json = w->predictions ? scratch->data + off[1] : NULL,
+                             .external_id = w->external_id ? scratch->data + off[2] : NULL,
+                             .gold_answer_json = x ? x->gold_answer : NULL,
+                             .gold_explanation = x ? x->gold_explanation : NULL};
+}
+
+/* Inserts the kept rows at idx[0..n) (none naming media), in one statement when n is a full batch. */
+static db_rc insert_rows(db *d, struct import_ctx *c, const size_t *idx, size_t n, buf *scratch)
+{
+    struct task_row t[TASK_INSERT_BATCH];
+    size_t off[TASK_INSERT_BATCH][3];
+    buf_reset(scratch);
+    for (size_t k = 0; k < n; k++)
+        if (!row_spans(scratch, &c->rows[idx[k]], off[k])) return DB_ERROR;
+    for (size_t k = 0; k < n; k++) t[k] = row_task(c, &c->rows[idx[k]], scratch, off[k]);
+    return store_task_insert_batch(d, t, n, c->now);
+}
+
+/* A kept row naming media: inserted alone for its id, then its task_media rows. */
+static db_rc insert_media_row(db *d, struct import_ctx *c, size_t i, buf *scratch)
+{
+    const struct import_row *w = &c->rows[i];
+    size_t off[3];
+    buf_reset(scratch);
+    if (!row_spans(scratch, w, off)) return DB_ERROR;
+    struct task_row t = row_task(c, w, scratch, off);
     int64_t task_id = 0;
-    struct task_row row = {.project_id = c->p.id, .overlap = c->p.overlap, .gold = t.gold, .priority = t.priority,
-                           .external_id = t.external_id, .data_json = data_json, .predictions_json = pred_json,
-                           .gold_answer_json = gold_json, .gold_explanation = t.gold_explanation};
-    db_rc rc = data_json && (pred_json || !t.predictions) && (gold_json || !t.gold_answer)
-                   ? store_task_insert(d, &row, c->now, &task_id)
-                   : DB_ERROR;
-    free(data_json);
-    free(pred_json);
-    free(gold_json);
-    json_t *refs[12];
-    size_t nrefs = rc == DB_OK ? media_refs(c->kind, t.data, refs, 12) : 0;
-    for (size_t i = 0; i < nrefs && rc == DB_OK; i++)
-        rc = store_task_media_add(d, task_id, json_string_value(json_object_get(refs[i], "media_id")));
-    if (rc == DB_CONSTRAINT) {
-        c->err = ERR_EXTERNAL_ID_TAKEN;
-        c->bad_line = c->record;
-        return -1;
+    db_rc rc = store_task_insert(d, &t, c->now, &task_id);
+    for (size_t k = 0; k < w->nmedia && rc == DB_OK; k++) rc = store_task_media_add(d, task_id, w->extra->media[k]);
+    return rc;
+}
+
+/* Pass 2's inserts, in line order: TASK_INSERT_BATCH rows a statement (one at a time when c->one_by_one).
+ * On DB_CONSTRAINT *bad is the row that failed, or SIZE_MAX when a batch failed as a whole. */
+static db_rc insert_all(db *d, struct import_ctx *c, size_t *bad)
+{
+    size_t idx[TASK_INSERT_BATCH], n = 0, cap = c->one_by_one ? 1 : TASK_INSERT_BATCH;
+    buf scratch;
+    buf_init(&scratch, SIZE_MAX); /* one batch's texts: bounded by the request's body */
+    db_rc rc = DB_OK;
+    for (size_t i = 0; i <= c->nrows && rc == DB_OK; i++) {
+        bool media = i < c->nrows && c->rows[i].nmedia;
+        if (i < c->nrows && !media) idx[n++] = i;
+        if (n && (n == cap || media || i == c->nrows)) {
+            rc = insert_rows(d, c, idx, n, &scratch);
+            *bad = n == 1 ? idx[0] : SIZE_MAX;
+            n = 0;
+        }
+        if (media && rc == DB_OK) {
+            rc = insert_media_row(d, c, i, &scratch);
+            *bad = i;
+        }
     }
-    if (rc != DB_OK) {
-        c->dbrc = rc;
-        return -1;
-    }
-    c->imported++;
-    if (t.gold) c->imported_gold++;
-    return 0;
+    buf_free(&scratch);
+    return rc;
 }
 
 /* Pass 1, in one read transaction: every line checked, every bad one reported (up to a cap). */
@@ -319,6 +484,7 @@ static tx_rc check_tx(db *d, void *vctx)
     if (!kind_parse(c->p.kind, &c->kind) || !c->schema) return TX_FAIL;
     json_array_clear(c->errors);
     c->good = c->bad = 0;
+    c->nrows = 0;
     c->dbrc = DB_OK;
     if (each_task(d, c, check_one) < 0) TX_CHECK(c->dbrc == DB_OK ? DB_ERROR : c->dbrc);
     return TX_COMMIT;
@@ -349,10 +515,17 @@ static tx_rc import_tx(db *d, void *vctx)
             TX_CHECK(store_media_owner_add(d, items[k]->id, r->user.id, c->now));
         }
     }
-    if (each_task(d, c, insert_one) < 0) {
-        if (c->err) return TX_ROLLBACK;
-        TX_CHECK(c->dbrc == DB_OK ? DB_ERROR : c->dbrc);
+    /* The project's kind and schema never change and media are never deleted, so pass 1's checks hold. */
+    size_t bad = SIZE_MAX;
+    rc = insert_all(d, c, &bad);
+    if (rc == DB_CONSTRAINT) { /* a repeated external_id: name its line, going one by one if need be */
+        c->err = ERR_EXTERNAL_ID_TAKEN;
+        c->bad_line = bad == SIZE_MAX ? 0 : c->rows[bad].record;
+        return TX_ROLLBACK;
     }
+    TX_CHECK(rc);
+    for (size_t i = 0; i < c->nrows; i++) c->imported_gold += c->rows[i].gold != 0;
+    c->imported = (int64_t)c->nrows;
     TX_CHECK(store_project_add_tasks(d, c->p.id, c->imported - c->imported_gold, c->now)); /* gold is not work */
     if (!strcmp(c->p.status, "published")) {
         tx_rc t = project_escrow_check(d, r, &c->p, &c->err, &c->required, &c->available);
@@ -512,6 +685,11 @@ static void kitti_continue(void *arg)
     req_pending_end(r);
 }
 
+static void rows_free(void *arg)
+{
+    free(((struct import_ctx *)arg)->rows);
+}
+
 void tasks_import(req *r)
 {
     const char *ct = req_header(r, "Content-Type"), *format = req_query(r, "format");
@@ -536,6 +714,7 @@ void tasks_import(req *r)
     *c = (struct import_ctx){.r = r, .now = clock_now_ms(), .media = json_object(), .errors = json_array(), .format = f};
     arena_defer(r->a, (void (*)(void *))json_decref, c->media);
     arena_defer(r->a, (void (*)(void *))json_decref, c->errors);
+    arena_defer(r->a, rows_free, c);
     if (f == IMPORT_KITTI) {
         arena_defer(r->a, kitti_free, c);
         req_offload(r, kitti_prepare, kitti_continue, c);
@@ -573,6 +752,11 @@ static void import_run(struct import_ctx *c)
     }
     /* Pass 2: insert in one transaction. */
     rc = store_run(r->db, true, import_tx, c);
+    if (c->err == ERR_EXTERNAL_ID_TAKEN && c->bad_line == 0) { /* a batch of rows failed: again, one by one */
+        c->err = 0;
+        c->one_by_one = true;
+        rc = store_run(r->db, true, import_tx, c);
+    }
     if (c->err == ERR_NOT_FOUND) {
         reply_error(r, ERR_NOT_FOUND, NULL, "no project %lld", (long long)r->id);
         return;

@@ -1,6 +1,7 @@
 /* Export formats (see formats.h and docs/formats.md): shared helpers, then one small exporter each. */
 #include "core/formats.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -26,6 +27,7 @@ struct fmt_export {
     size_t items;        /* items written to the current JSON array */
     int pass;            /* 1, then 2 for a two-pass format */
     int64_t next_id;     /* coco annotation ids */
+    struct jline *line;  /* jsonl: the line built from stored texts; NULL when jansson builds every line */
     char err[200];
 };
 
@@ -350,6 +352,559 @@ static int jsonl_task(fmt_export *x, const struct fmt_task *t)
     if (line) json_object_set(line, "answers", answers);
     json_decref(answers);
     return put_json(x, line) || put(x, "\n", 1);
+}
+
+/* ---- jsonl from the stored texts ---- */
+
+/* The line jsonl_task writes is jansson's dump of json_loads(stored text) for the task data, each answer
+ * and the consensus. Building it from the texts skips the parse and the dump: one pass checks each text
+ * and copies it, rewriting only what the dump changes (whitespace, escapes, "-0", and reals: answers are
+ * stored with 17 significant digits and exported with 15). Whatever the copy does not handle (nesting
+ * past JL_DEPTH, long numbers, many keys, duplicate keys, text jansson refuses) goes to jsonl_task. */
+
+#define LINE_MAX_BYTES ((size_t)4 << 20) /* a longer line goes through jansson, which streams it */
+#define JL_DEPTH 64
+#define JL_KEYS 256
+#define JL_NUMBER_MAX 40 /* longer number tokens go through jansson */
+
+struct jline {
+    char *p;
+    size_t len, cap;
+    struct {
+        size_t off, len;
+    } keys[JL_KEYS]; /* the keys of the open objects as written, for the duplicate check */
+    int nkeys;
+};
+
+static bool jl_grow(struct jline *l, size_t n)
+{
+    if (n > LINE_MAX_BYTES - l->len) return false;
+    size_t cap = l->cap ? l->cap : 4096;
+    while (cap - l->len < n) cap *= 2;
+    char *p = realloc(l->p, cap);
+    if (!p) return false;
+    l->p = p;
+    l->cap = cap;
+    return true;
+}
+
+static inline bool jl_reserve(struct jline *l, size_t n) { return l->cap - l->len >= n || jl_grow(l, n); }
+
+static inline bool jl_add(struct jline *l, const void *p, size_t n)
+{
+    if (!jl_reserve(l, n)) return false;
+    memcpy(l->p + l->len, p, n);
+    l->len += n;
+    return true;
+}
+
+#define JL_LIT(l, s) jl_add(l, s, sizeof s - 1)
+
+static bool jl_int(struct jline *l, int64_t v)
+{
+    char t[24], *e = t + sizeof t, *q = e;
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    do {
+        *--q = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0) *--q = '-';
+    return jl_add(l, q, (size_t)(e - q));
+}
+
+/* Length of the UTF-8 sequence at s (s[0] >= 0x80) as jansson's decoder accepts it (no overlong form,
+ * surrogate or code point past U+10FFFF), else 0. */
+static int utf8_seq(const unsigned char *s)
+{
+    unsigned c = s[0], n, v;
+    if (c >= 0xC2 && c <= 0xDF) n = 2, v = c & 0x1F;
+    else if (c >= 0xE0 && c <= 0xEF) n = 3, v = c & 0x0F;
+    else if (c >= 0xF0 && c <= 0xF4) n = 4, v = c & 0x07;
+    else return 0;
+    for (unsigned i = 1; i < n; i++) {
+        if ((s[i] & 0xC0) != 0x80) return 0;
+        v = v << 6 | (s[i] & 0x3F);
+    }
+    if (n == 3 && (v < 0x800 || (v >= 0xD800 && v <= 0xDFFF))) return 0;
+    if (n == 4 && (v < 0x10000 || v > 0x10FFFF)) return 0;
+    return (int)n;
+}
+
+/* Length of the run at s that a dumped string keeps as it is. */
+static size_t plain_run(const unsigned char *s)
+{
+    const unsigned char *p = s;
+    for (;;) {
+        while (*p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\') p++;
+        if (*p >= 0x80) {
+            int n = utf8_seq(p);
+            if (!n) break;
+            p += n;
+        } else break;
+    }
+    return (size_t)(p - s);
+}
+
+/* One code point of a string's value as jansson's dump_string writes it. */
+static bool jl_codepoint(struct jline *l, uint32_t c)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    char t[6];
+    switch (c) {
+    case '"': return JL_LIT(l, "\\\"");
+    case '\\': return JL_LIT(l, "\\\\");
+    case '\b': return JL_LIT(l, "\\b");
+    case '\f': return JL_LIT(l, "\\f");
+    case '\n': return JL_LIT(l, "\\n");
+    case '\r': return JL_LIT(l, "\\r");
+    case '\t': return JL_LIT(l, "\\t");
+    }
+    if (c < 0x20) {
+        memcpy(t, "\\u00", 4);
+        t[4] = hex[c >> 4];
+        t[5] = hex[c & 15];
+        return jl_add(l, t, 6);
+    }
+    if (c < 0x80) {
+        t[0] = (char)c;
+        return jl_add(l, t, 1);
+    }
+    if (c < 0x800) {
+        t[0] = (char)(0xC0 | c >> 6);
+        t[1] = (char)(0x80 | (c & 0x3F));
+        return jl_add(l, t, 2);
+    }
+    if (c < 0x10000) {
+        t[0] = (char)(0xE0 | c >> 12);
+        t[1] = (char)(0x80 | (c >> 6 & 0x3F));
+        t[2] = (char)(0x80 | (c & 0x3F));
+        return jl_add(l, t, 3);
+    }
+    t[0] = (char)(0xF0 | c >> 18);
+    t[1] = (char)(0x80 | (c >> 12 & 0x3F));
+    t[2] = (char)(0x80 | (c >> 6 & 0x3F));
+    t[3] = (char)(0x80 | (c & 0x3F));
+    return jl_add(l, t, 4);
+}
+
+/* A C string as json_string + dump write it; false when it is not UTF-8 (json_string refuses it). */
+static bool jl_cstring(struct jline *l, const char *str)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    if (!JL_LIT(l, "\"")) return false;
+    for (;;) {
+        size_t n = plain_run(s);
+        if (n && !jl_add(l, s, n)) return false;
+        s += n;
+        if (!*s) break;
+        if (*s >= 0x80 || !jl_codepoint(l, *s++)) return false;
+    }
+    return JL_LIT(l, "\"");
+}
+
+/* The 4 hex digits at s, or -1. */
+static int32_t hex4(const char *s)
+{
+    int32_t v = 0;
+    for (int i = 0; i < 4; i++) {
+        char c = s[i];
+        int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+        if (d < 0) return -1;
+        v = v << 4 | d;
+    }
+    return v;
+}
+
+/* The JSON string at *sp (its opening quote), decoded as jansson's lexer does and written as its dump does. */
+static bool jl_string(struct jline *l, const char **sp)
+{
+    const char *s = *sp + 1;
+    if (!JL_LIT(l, "\"")) return false;
+    for (;;) {
+        size_t n = plain_run((const unsigned char *)s);
+        if (n && !jl_add(l, s, n)) return false;
+        s += n;
+        if (*s == '"') break;
+        if (*s != '\\') return false; /* a control character, the end of the text, or not UTF-8 */
+        int32_t c;
+        switch (*++s) {
+        case '"': case '\\': case '/': c = *s; break;
+        case 'b': c = '\b'; break;
+        case 'f': c = '\f'; break;
+        case 'n': c = '\n'; break;
+        case 'r': c = '\r'; break;
+        case 't': c = '\t'; break;
+        case 'u':
+            if ((c = hex4(s + 1)) < 0) return false;
+            s += 4;
+            if (c >= 0xD800 && c <= 0xDBFF) {
+                int32_t lo = s[1] == '\\' && s[2] == 'u' ? hex4(s + 3) : -1;
+                if (lo < 0xDC00 || lo > 0xDFFF) return false;
+                c = ((c - 0xD800) << 10) + (lo - 0xDC00) + 0x10000;
+                s += 6;
+            } else if ((c >= 0xDC00 && c <= 0xDFFF) || c == 0) { /* a lone surrogate; NUL is refused */
+                return false;
+            }
+            break;
+        default: return false;
+        }
+        s++;
+        if (!jl_codepoint(l, (uint32_t)c)) return false;
+    }
+    *sp = s + 1;
+    return JL_LIT(l, "\"");
+}
+
+/* v as jansson dumps a real with JSON_OUT (the exact, slow way). */
+static bool jl_real(struct jline *l, double v)
+{
+    char t[64];
+    json_t *j = json_real(v);
+    size_t n = j ? json_dumpb(j, t, sizeof t, JSON_OUT) : 0;
+    json_decref(j);
+    return n > 0 && n <= sizeof t && jl_add(l, t, n);
+}
+
+/* The real with significant digits d[0..n) (d[0] not 0, no trailing zeros, n <= 15) times 10^(e - n + 1),
+ * as printf's "%.15g" writes it after jansson's touches: ".0" when it would read as an integer, no '+'
+ * and no leading zeros in the exponent. */
+static size_t real_text(char *o, bool neg, const char *d, int n, int e)
+{
+    char *p = o;
+    if (neg) *p++ = '-';
+    if (e < -4 || e >= 15) {
+        *p++ = d[0];
+        if (n > 1) {
+            *p++ = '.';
+            memcpy(p, d + 1, (size_t)n - 1);
+            p += n - 1;
+        }
+        *p++ = 'e';
+        if (e < 0) *p++ = '-';
+        char t[8];
+        int k = 0;
+        for (unsigned u = (unsigned)abs(e); u || !k; u /= 10) t[k++] = (char)('0' + u % 10);
+        while (k) *p++ = t[--k];
+    } else if (e >= 0) {
+        int ni = e + 1; /* digits before the point */
+        if (n <= ni) {
+            memcpy(p, d, (size_t)n);
+            memset(p + n, '0', (size_t)(ni - n));
+            p += ni;
+            *p++ = '.';
+            *p++ = '0';
+        } else {
+            memcpy(p, d, (size_t)ni);
+            p += ni;
+            *p++ = '.';
+            memcpy(p, d + ni, (size_t)(n - ni));
+            p += n - ni;
+        }
+    } else {
+        *p++ = '0';
+        *p++ = '.';
+        memset(p, '0', (size_t)(-e - 1));
+        p += -e - 1;
+        memcpy(p, d, (size_t)n);
+        p += n;
+    }
+    return (size_t)(p - o);
+}
+
+static bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+/* The number at *sp as jansson's lexer reads it (integer or real) and its dump writes it. A real with at
+ * most 15 significant digits is that decimal, which a double keeps exactly to 15 digits. With more, the
+ * digits past the 15th decide the rounding unless they are near a tie (the stored double may then lie
+ * on either side: it is within half an ulp, at most 11.1 units of the 17th digit, of the text), in which
+ * case strtod and jansson's own dump decide. */
+static bool jl_number(struct jline *l, const char **sp)
+{
+    const char *s = *sp, *tok = s;
+    bool neg = *s == '-';
+    if (neg) s++;
+    const char *ip = s;
+    if (*s == '0') {
+        if (is_digit(*++s)) return false;
+    } else if (*s >= '1' && *s <= '9') {
+        while (is_digit(*s)) s++;
+    } else {
+        return false;
+    }
+    const char *ie = s, *fp = s, *fe = s;
+    if (*s != '.' && *s != 'e' && *s != 'E') { /* an integer: written back as is, but -0 */
+        *sp = s;
+        if (ie - ip > 18) return false; /* may not fit a json_int_t */
+        if (neg && ie - ip == 1 && *ip == '0') return JL_LIT(l, "0");
+        return jl_add(l, tok, (size_t)(s - tok));
+    }
+    if (*s == '.') {
+        fp = ++s;
+        if (!is_digit(*s)) return false;
+        while (is_digit(*s)) s++;
+        fe = s;
+    }
+    int ex = 0;
+    if (*s == 'e' || *s == 'E') {
+        bool eneg = *++s == '-';
+        if (*s == '-' || *s == '+') s++;
+        if (!is_digit(*s)) return false;
+        for (; is_digit(*s); s++)
+            if (ex < 100000) ex = ex * 10 + (*s - '0');
+        if (eneg) ex = -ex;
+    }
+    *sp = s;
+    if (s - tok > JL_NUMBER_MAX) return false;
+    char all[JL_NUMBER_MAX], r[16];
+    int ni = (int)(ie - ip), na = ni + (int)(fe - fp), i = 0;
+    memcpy(all, ip, (size_t)ni);
+    memcpy(all + ni, fp, (size_t)(fe - fp));
+    while (i < na && all[i] == '0') i++;
+    if (i == na) return neg ? JL_LIT(l, "-0.0") : JL_LIT(l, "0.0");
+    int e = ni - 1 - i + ex; /* the power of ten of the first significant digit */
+    const char *d = all + i;
+    int n = na - i;
+    while (d[n - 1] == '0') n--;
+    if (e > 300 || e < -300) goto exact; /* near overflow and subnormals */
+    if (n <= 15) {
+        memcpy(r, d, (size_t)n);
+    } else {
+        int tail = (d[15] - '0') * 10 + (n > 16 ? d[16] - '0' : 0);
+        if (tail >= 29 && tail <= 70) goto exact;
+        memcpy(r, d, 15);
+        n = 15;
+        if (tail > 70) {
+            int k = 14;
+            while (k >= 0 && r[k] == '9') r[k--] = '0';
+            if (k < 0) {
+                r[0] = '1';
+                e++;
+            } else {
+                r[k]++;
+            }
+        }
+        while (r[n - 1] == '0') n--;
+    }
+    char o[32];
+    return jl_add(l, o, real_text(o, neg, r, n, e));
+exact: {
+    char t[JL_NUMBER_MAX + 1];
+    memcpy(t, tok, (size_t)(s - tok));
+    t[s - tok] = '\0';
+    errno = 0;
+    double v = strtod(t, NULL);
+    if ((v == HUGE_VAL || v == -HUGE_VAL) && errno == ERANGE) return false; /* jansson refuses it */
+    return jl_real(l, v);
+}
+}
+
+/* fmt_number(v) as dumped. A confidence is a count of millionths: that decimal is exact to 15 digits. */
+static bool jl_double(struct jline *l, double v)
+{
+    if (!isfinite(v)) return jl_real(l, 0);
+    if (v == floor(v) && fabs(v) < 9007199254740992.0) return jl_int(l, (int64_t)v);
+    double ppm = nearbyint(v * 1e6);
+    if (fabs(ppm) < 1e15 && ppm / 1e6 == v) {
+        char t[32];
+        const char *s = t;
+        snprintf(t, sizeof t, "%llde-6", (long long)ppm);
+        return jl_number(l, &s);
+    }
+    return jl_real(l, v);
+}
+
+static const char *skip_ws(const char *s)
+{
+    while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r') s++;
+    return s;
+}
+
+static bool jl_value(struct jline *l, const char **sp, int depth);
+
+static bool jl_word(struct jline *l, const char **sp, const char *w, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if ((*sp)[i] != w[i]) return false; /* stops at the text's end, where w differs */
+    const char *e = *sp + n;
+    if ((*e >= 'a' && *e <= 'z') || (*e >= 'A' && *e <= 'Z')) return false;
+    *sp = e;
+    return jl_add(l, w, n);
+}
+
+static bool jl_object(struct jline *l, const char **sp, int depth)
+{
+    const char *s = skip_ws(*sp + 1);
+    int base = l->nkeys;
+    bool ok = JL_LIT(l, "{");
+    while (ok && *s != '}') {
+        size_t k0 = l->len;
+        if (*s != '"' || l->nkeys == JL_KEYS || !jl_string(l, &s)) {
+            ok = false;
+            break;
+        }
+        size_t kn = l->len - k0;
+        for (int i = base; ok && i < l->nkeys; i++)
+            ok = l->keys[i].len != kn || memcmp(l->p + l->keys[i].off, l->p + k0, kn);
+        l->keys[l->nkeys].off = k0;
+        l->keys[l->nkeys++].len = kn;
+        s = skip_ws(s);
+        if (!ok || *s != ':' || !JL_LIT(l, ":")) {
+            ok = false;
+            break;
+        }
+        s = skip_ws(s + 1);
+        ok = jl_value(l, &s, depth + 1);
+        s = skip_ws(s);
+        if (ok && *s == ',') {
+            s = skip_ws(s + 1);
+            ok = JL_LIT(l, ",") && *s != '}';
+        } else if (*s != '}') {
+            ok = false;
+        }
+    }
+    l->nkeys = base;
+    if (!ok) return false;
+    *sp = s + 1;
+    return JL_LIT(l, "}");
+}
+
+static bool jl_array(struct jline *l, const char **sp, int depth)
+{
+    const char *s = skip_ws(*sp + 1);
+    if (!JL_LIT(l, "[")) return false;
+    while (*s != ']') {
+        if (!jl_value(l, &s, depth + 1)) return false;
+        s = skip_ws(s);
+        if (*s == ',') {
+            s = skip_ws(s + 1);
+            if (*s == ']' || !JL_LIT(l, ",")) return false;
+        } else if (*s != ']') {
+            return false;
+        }
+    }
+    *sp = s + 1;
+    return JL_LIT(l, "]");
+}
+
+static bool jl_value(struct jline *l, const char **sp, int depth)
+{
+    if (depth > JL_DEPTH) return false;
+    switch (**sp) {
+    case '{': return jl_object(l, sp, depth);
+    case '[': return jl_array(l, sp, depth);
+    case '"': return jl_string(l, sp);
+    case 't': return jl_word(l, sp, "true", 4);
+    case 'f': return jl_word(l, sp, "false", 5);
+    case 'n': return jl_word(l, sp, "null", 4);
+    default: return jl_number(l, sp);
+    }
+}
+
+/* Appends the stored text (an object or array, as json_loads without JSON_DECODE_ANY wants) as dumped. */
+static bool jl_json(struct jline *l, const char *text)
+{
+    const char *s = skip_ws(text);
+    size_t len0 = l->len;
+    if ((*s == '{' || *s == '[') && jl_value(l, &s, 1) && !*skip_ws(s)) return true;
+    l->len = len0;
+    l->nkeys = 0;
+    return false;
+}
+
+char *fmt_json_copy(const char *text, size_t *len)
+{
+    struct jline *l = calloc(1, sizeof *l);
+    char *out = NULL;
+    if (l && text && jl_json(l, text) && jl_reserve(l, 1)) {
+        l->p[l->len] = '\0';
+        *len = l->len;
+        out = l->p;
+        l->p = NULL;
+    }
+    if (l) free(l->p);
+    free(l);
+    return out;
+}
+
+/* clock_iso8601 without gmtime and printf: days to a civil date (H. Hinnant's algorithm). */
+static bool jl_time(struct jline *l, int64_t ms)
+{
+    char t[40];
+    if (ms < 0 || ms >= 253402300800000LL) { /* outside years 1970-9999 */
+        clock_iso8601(ms, t, sizeof t);
+        return jl_add(l, t, strlen(t));
+    }
+    int64_t secs = ms / 1000, z = secs / 86400 + 719468, sod = secs % 86400;
+    int64_t era = z / 146097, doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
+    int day = (int)(doy - (153 * mp + 2) / 5 + 1), mon = (int)(mp < 10 ? mp + 3 : mp - 9);
+    int year = (int)(yoe + era * 400 + (mon <= 2));
+    int f[7] = {year, mon, day, (int)(sod / 3600), (int)(sod / 60 % 60), (int)(sod % 60), (int)(ms % 1000)};
+    static const char sep[] = "--T::.Z"; /* after each field */
+    char *p = t;
+    for (int i = 0; i < 7; i++) {
+        int w = i == 0 ? 4 : i == 6 ? 3 : 2;
+        for (int k = w - 1, v = f[i]; k >= 0; k--, v /= 10) p[k] = (char)('0' + v % 10);
+        p += w;
+        *p++ = sep[i];
+    }
+    return jl_add(l, t, (size_t)(p - t));
+}
+
+/* jsonl_task's line from the stored texts; false when jansson must build it. */
+static bool jsonl_line(struct jline *l, const struct fmt_task *t)
+{
+    if (t->predictions_text || !t->data_text) return false; /* the prediction diff needs the parsed values */
+    l->len = 0;
+    l->nkeys = 0;
+    bool ok = JL_LIT(l, "{\"task_id\":") && jl_int(l, t->task_id) && JL_LIT(l, ",\"external_id\":") &&
+              (t->external_id ? jl_cstring(l, t->external_id) : JL_LIT(l, "null")) && JL_LIT(l, ",\"data\":") &&
+              jl_json(l, t->data_text) && JL_LIT(l, ",\"result\":");
+    if (ok && t->result.answer_text)
+        ok = JL_LIT(l, "{\"answer\":") && jl_json(l, t->result.answer_text) && JL_LIT(l, ",\"confidence\":") &&
+             jl_double(l, t->result.confidence) && JL_LIT(l, ",\"method\":") &&
+             jl_cstring(l, t->result.method ? t->result.method : "") && JL_LIT(l, ",\"version\":") &&
+             jl_int(l, t->result.version) &&
+             (t->result.final ? JL_LIT(l, ",\"final\":true}") : JL_LIT(l, ",\"final\":false}"));
+    else
+        ok = ok && JL_LIT(l, "null");
+    ok = ok && JL_LIT(l, ",\"answers\":[");
+    for (size_t i = 0; ok && i < t->n_answers; i++) {
+        const struct fmt_answer *a = &t->answers[i];
+        ok = (!i || JL_LIT(l, ",")) && JL_LIT(l, "{\"assignment_id\":") && jl_int(l, a->assignment_id) &&
+             JL_LIT(l, ",\"worker_id\":") && jl_int(l, a->worker_id) && JL_LIT(l, ",\"answer\":") &&
+             (a->answer_text ? jl_json(l, a->answer_text) : JL_LIT(l, "null")) && JL_LIT(l, ",\"submitted_at\":\"") &&
+             jl_time(l, a->submitted_at_ms) && JL_LIT(l, "\"");
+        if (ok && a->review_state)
+            ok = JL_LIT(l, ",\"review_state\":") && jl_cstring(l, a->review_state) && JL_LIT(l, ",\"answer_version\":") &&
+                 jl_int(l, a->answer_version);
+        ok = ok && JL_LIT(l, "}");
+    }
+    return ok && JL_LIT(l, "]}\n");
+}
+
+static int jsonl_task_text(fmt_export *x, const struct fmt_task *t)
+{
+    if (!jsonl_line(x->line, t)) return 0;
+    return put(x, x->line->p, x->line->len) ? -1 : 1;
+}
+
+/* The copy assumes jansson writes reals with printf's "%.15g" (its build without dtoa); checked once per
+ * export against jansson itself on numbers that tell the two apart. */
+static bool jl_matches_jansson(void)
+{
+    static const char probe[] = "[30.100000000000001,0.1,1e15,1e14,123456789012345.6,0.0001,0.00001,-0.0,1.5e300,"
+                                "2.675e-5,9.9999999999999999e22,1E2,0.30000000000000004,\"\\u00e9\\/\"]";
+    json_t *j = json_loads(probe, 0, NULL);
+    char *want = j ? json_dumps(j, JSON_OUT) : NULL;
+    size_t n = 0;
+    char *got = fmt_json_copy(probe, &n);
+    bool same_text = want && got && !strcmp(want, got);
+    json_decref(j);
+    free(want);
+    free(got);
+    return same_text;
 }
 
 /* ---- label_studio ---- */
@@ -1046,15 +1601,15 @@ static int csv_task(fmt_export *x, const struct fmt_task *t)
 #define OBJ_ZIP "application/zip", "zip"
 
 static const struct fmt_exporter exporters[] = {
-    {"jsonl", "application/x-ndjson", "jsonl", (1u << KIND__COUNT) - 1, 1, NULL, jsonl_task, NULL, NULL},
+    {"jsonl", "application/x-ndjson", "jsonl", (1u << KIND__COUNT) - 1, 1, NULL, jsonl_task, jsonl_task_text, NULL, NULL},
     {"label_studio", "application/json", "json",
-     K(KIND_TEXT_CLASSIFICATION) | K(KIND_TEXT_SPANS) | K(KIND_IMAGE_ANNOTATION), 1, ls_begin, ls_task, NULL, ls_end},
-    {"coco", "application/json", "json", K(KIND_IMAGE_ANNOTATION), 2, coco_begin, coco_task, coco_between, coco_end},
-    {"yolo", OBJ_ZIP, K(KIND_IMAGE_ANNOTATION), 1, yolo_begin, yolo_task, NULL, zip_end},
-    {"voc", OBJ_ZIP, K(KIND_IMAGE_ANNOTATION), 1, NULL, voc_task, NULL, zip_end},
-    {"kitti", OBJ_ZIP, K(KIND_LIDAR_CUBOIDS), 1, NULL, kitti_task, NULL, zip_end},
-    {"conll", "text/plain", "conll", K(KIND_TEXT_SPANS), 1, NULL, conll_task, NULL, NULL},
-    {"csv", "text/csv", "csv", K(KIND_TEXT_CLASSIFICATION) | K(KIND_LLM_COMPARISON), 1, csv_begin, csv_task, NULL, NULL},
+     K(KIND_TEXT_CLASSIFICATION) | K(KIND_TEXT_SPANS) | K(KIND_IMAGE_ANNOTATION), 1, ls_begin, ls_task, NULL, NULL, ls_end},
+    {"coco", "application/json", "json", K(KIND_IMAGE_ANNOTATION), 2, coco_begin, coco_task, NULL, coco_between, coco_end},
+    {"yolo", OBJ_ZIP, K(KIND_IMAGE_ANNOTATION), 1, yolo_begin, yolo_task, NULL, NULL, zip_end},
+    {"voc", OBJ_ZIP, K(KIND_IMAGE_ANNOTATION), 1, NULL, voc_task, NULL, NULL, zip_end},
+    {"kitti", OBJ_ZIP, K(KIND_LIDAR_CUBOIDS), 1, NULL, kitti_task, NULL, NULL, zip_end},
+    {"conll", "text/plain", "conll", K(KIND_TEXT_SPANS), 1, NULL, conll_task, NULL, NULL, NULL},
+    {"csv", "text/csv", "csv", K(KIND_TEXT_CLASSIFICATION) | K(KIND_LLM_COMPARISON), 1, csv_begin, csv_task, NULL, NULL, NULL},
 };
 
 const struct fmt_exporter *fmt_exporter_for(const char *name)
@@ -1095,6 +1650,8 @@ fmt_export *fmt_export_begin(const struct fmt_exporter *e, const char *kind, jso
     x->media_prefix = opt && opt->media_url_prefix ? opt->media_url_prefix : "/api/v1/media/";
     x->now_ms = opt ? opt->now_ms : 0;
     x->pass = 1;
+    if (e->task_text && !(opt && opt->no_text_copy) && jl_matches_jansson())
+        x->line = calloc(1, sizeof *x->line); /* NULL: jansson builds every line */
     if (!strcmp(e->content_type, "application/zip")) {
         x->zip = zipw_new(zip_sink, &x->sink, x->now_ms / 1000);
         if (!x->zip) {
@@ -1115,6 +1672,14 @@ int fmt_export_task(fmt_export *x, const struct fmt_task *t)
 {
     if (x->err[0]) return -1;
     return x->e->task(x, t) ? failx(x, "export failed") : 0;
+}
+
+int fmt_export_task_text(fmt_export *x, const struct fmt_task *t)
+{
+    if (x->err[0]) return -1;
+    if (!x->e->task_text || !x->line) return 0;
+    int rc = x->e->task_text(x, t);
+    return rc < 0 ? failx(x, "export failed") : rc;
 }
 
 int fmt_export_next_pass(fmt_export *x)
@@ -1139,5 +1704,7 @@ void fmt_export_free(fmt_export *x)
     if (!x) return;
     zipw_free(x->zip);
     json_decref(x->schema);
+    if (x->line) free(x->line->p);
+    free(x->line);
     free(x);
 }

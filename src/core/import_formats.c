@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -630,4 +631,286 @@ long imp_kitti(const char *frame, const char *p, size_t n, const struct imp_opti
     }
     int rc = deliver(task_line(json_object(), frame, json_pack("{s:o}", "objects", objs)), 0, 0, cb, ctx, r);
     return finish(r, rc);
+}
+
+/* ---- NDJSON: a member's text as json_dumps(JSON_COMPACT) writes it ---- */
+
+static const char *json_ws_skip(const char *p, const char *end)
+{
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')) p++;
+    return p;
+}
+
+/* Past the string opening at p, or NULL. *compact becomes false for an escape json_dumps does not write:
+ * it writes \" \\ \b \f \n \r \t, other control characters as \u00XX (which we leave to the slow path),
+ * '/' and non-ASCII bytes as they are. */
+static const char *json_string_skip(const char *p, const char *end, bool *compact)
+{
+    for (p++; p < end; p++) {
+        unsigned char ch = (unsigned char)*p;
+        if (ch == '"') return p + 1;
+        if (ch < 0x20) return NULL;
+        if (ch != '\\') continue;
+        if (++p == end) return NULL;
+        if (*p == 'u' || *p == '/') *compact = false;
+        else if (!strchr("\"\\bfnrt", *p) || !*p) return NULL;
+    }
+    return NULL;
+}
+
+/* Past the value starting at p, or NULL. *compact becomes false for whitespace inside it, a real (jansson
+ * prints it with 17 digits: 0.1 becomes 0.10000000000000001), -0 (printed 0) or an escape as above. */
+static const char *json_value_skip(const char *p, const char *end, bool *compact)
+{
+    int depth = 0;
+    while (p < end) {
+        char ch = *p;
+        if (ch == '"') {
+            if (!(p = json_string_skip(p, end, compact))) return NULL;
+        } else if (ch == '{' || ch == '[') {
+            depth++;
+            p++;
+            continue;
+        } else if (ch == '}' || ch == ']') {
+            if (--depth < 0) return NULL;
+            p++;
+        } else if (ch == ',' || ch == ':') {
+            if (depth == 0) return NULL;
+            p++;
+            continue;
+        } else if (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r') {
+            if (depth == 0) return NULL;
+            *compact = false;
+            p++;
+            continue;
+        } else if (ch == '-' || (ch >= '0' && ch <= '9')) {
+            const char *s = p;
+            while (p < end && strchr("0123456789+-.eE", *p) && *p) p++;
+            if (memchr(s, '.', (size_t)(p - s)) || memchr(s, 'e', (size_t)(p - s)) || memchr(s, 'E', (size_t)(p - s)) ||
+                (p - s == 2 && s[0] == '-' && s[1] == '0'))
+                *compact = false;
+        } else {
+            static const char *const lits[] = {"true", "false", "null"};
+            size_t i = 0, l = 0;
+            for (; i < 3; i++) {
+                l = strlen(lits[i]);
+                if ((size_t)(end - p) >= l && !memcmp(p, lits[i], l)) break;
+            }
+            if (i == 3) return NULL;
+            p += l;
+        }
+        if (depth == 0) return p;
+    }
+    return NULL;
+}
+
+const char *imp_compact_member(const char *line, size_t n, const char *name, size_t *len)
+{
+    const char *p = line, *end = line + n;
+    size_t name_len = strlen(name);
+    p = json_ws_skip(p, end);
+    if (p == end || *p++ != '{') return NULL;
+    for (;;) {
+        p = json_ws_skip(p, end);
+        if (p == end || *p != '"') return NULL;
+        bool plain = true, compact = true;
+        const char *key = p + 1;
+        if (!(p = json_string_skip(p, end, &plain))) return NULL;
+        size_t key_len = (size_t)(p - 1 - key);
+        if (memchr(key, '\\', key_len)) return NULL; /* "d\u0061ta" is "data" too */
+        p = json_ws_skip(p, end);
+        if (p == end || *p++ != ':') return NULL;
+        const char *value = p = json_ws_skip(p, end);
+        if (!(p = json_value_skip(p, end, &compact))) return NULL;
+        if (key_len == name_len && !memcmp(key, name, name_len)) {
+            if (!compact) return NULL;
+            *len = (size_t)(p - value);
+            return value;
+        }
+        p = json_ws_skip(p, end);
+        if (p == end || *p++ != ',') return NULL;
+    }
+}
+
+/* ---- NDJSON: the fast path of imp_simple_line ---- */
+
+/* jansson's UTF-8 rule (utf8_check_first/full): the length of the sequence at p, 0 when invalid (a stray
+ * continuation byte, overlong, a surrogate, above U+10FFFF, or cut short by end). */
+static size_t utf8_seq(const unsigned char *p, const unsigned char *end)
+{
+    unsigned c = p[0];
+    size_t n = c < 0x80 ? 1 : c < 0xC2 ? 0 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : c < 0xF5 ? 4 : 0;
+    if (n < 2) return n;
+    if ((size_t)(end - p) < n) return 0;
+    uint32_t v = c & (0xFFu >> (n + 1));
+    for (size_t i = 1; i < n; i++) {
+        if ((p[i] & 0xC0) != 0x80) return 0;
+        v = (v << 6) | (p[i] & 0x3F);
+    }
+    if (v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF) || (n == 3 && v < 0x800) || (n == 4 && v < 0x10000)) return 0;
+    return n;
+}
+
+/* The string opening at *pp, in compact form (escapes only \" \\ \b \f \n \r \t; no \u, no \/): moves *pp
+ * past it and sets *chars to its length in characters, *escaped when it holds an escape. False otherwise. */
+static bool simple_string(const char **pp, const char *end, size_t *chars, bool *escaped)
+{
+    const unsigned char *p = (const unsigned char *)*pp + 1, *e = (const unsigned char *)end;
+    size_t n = 0;
+    *escaped = false;
+    while (p < e) {
+        unsigned c = *p;
+        if (c == '"') {
+            *pp = (const char *)p + 1;
+            *chars = n;
+            return true;
+        }
+        if (c < 0x20) return false;
+        if (c == '\\') {
+            if (p + 1 == e || !memchr("\"\\bfnrt", p[1], 7)) return false;
+            *escaped = true;
+            p += 2;
+        } else {
+            size_t l = utf8_seq(p, e);
+            if (!l) return false;
+            p += l;
+        }
+        n++;
+    }
+    return false;
+}
+
+/* An integer in JSON's grammar and in compact form (no -0, at most 18 digits: no overflow), followed by a
+ * delimiter; its value in *v. */
+static bool simple_integer(const char **pp, const char *end, int64_t *v)
+{
+    const char *p = *pp;
+    bool neg = p < end && *p == '-';
+    if (neg) p++;
+    const char *digits = p;
+    while (p < end && *p >= '0' && *p <= '9') p++;
+    size_t nd = (size_t)(p - digits);
+    if (nd == 0 || nd > 18 || (nd > 1 && *digits == '0') || (neg && nd == 1 && *digits == '0')) return false;
+    if (p < end && (*p == '.' || *p == 'e' || *p == 'E')) return false;
+    int64_t x = 0;
+    for (const char *d = digits; d < p; d++) x = x * 10 + (*d - '0');
+    *v = neg ? -x : x;
+    *pp = p;
+    return true;
+}
+
+static bool simple_literal(const char **pp, const char *end)
+{
+    static const char *const lits[] = {"true", "false", "null"};
+    for (size_t i = 0; i < 3; i++) {
+        size_t l = strlen(lits[i]);
+        if ((size_t)(end - *pp) >= l && !memcmp(*pp, lits[i], l)) {
+            *pp += l;
+            return true;
+        }
+    }
+    return false;
+}
+
+#define SIMPLE_DATA_KEYS 16
+
+/* data: a compact object of distinct unescaped keys with string, integer, boolean or null values. *text_chars
+ * is the length in characters of its "text" string, or SIZE_MAX when it has none. */
+static bool simple_data(const char **pp, const char *end, size_t *text_chars)
+{
+    const char *p = *pp + 1, *keys[SIMPLE_DATA_KEYS];
+    size_t key_lens[SIMPLE_DATA_KEYS], nkeys = 0;
+    *text_chars = SIZE_MAX;
+    if (p < end && *p == '}') {
+        *pp = p + 1;
+        return true;
+    }
+    for (;;) {
+        if (p == end || *p != '"' || nkeys == SIMPLE_DATA_KEYS) return false;
+        const char *k = p + 1;
+        size_t chars;
+        bool escaped;
+        if (!simple_string(&p, end, &chars, &escaped) || escaped) return false;
+        size_t kl = (size_t)(p - 1 - k);
+        for (size_t i = 0; i < nkeys; i++)
+            if (key_lens[i] == kl && !memcmp(keys[i], k, kl)) return false; /* jansson refuses duplicates */
+        keys[nkeys] = k;
+        key_lens[nkeys++] = kl;
+        if (p == end || *p++ != ':' || p == end) return false;
+        bool is_text = kl == 4 && !memcmp(k, "text", 4);
+        int64_t v;
+        if (*p == '"') {
+            if (!simple_string(&p, end, &chars, &escaped)) return false;
+            if (is_text) *text_chars = chars;
+        } else if (!(*p == '-' || (*p >= '0' && *p <= '9') ? simple_integer(&p, end, &v) : simple_literal(&p, end))) {
+            return false;
+        }
+        if (is_text && *text_chars == SIZE_MAX) return false; /* "text" that is not a string */
+        if (p == end) return false;
+        if (*p == '}') {
+            *pp = p + 1;
+            return true;
+        }
+        if (*p++ != ',') return false;
+    }
+}
+
+bool imp_simple_line(const char *line, size_t n, enum project_kind kind, struct imp_simple_task *t)
+{
+    bool text_kind = kind == KIND_TEXT_CLASSIFICATION || kind == KIND_TEXT_SPANS;
+    if (!text_kind && kind != KIND_FREE_TEXT) return false;
+    const char *p = line, *end = line + n;
+    unsigned seen = 0; /* 1 data, 2 external_id, 4 priority */
+    memset(t, 0, sizeof *t);
+    p = json_ws_skip(p, end);
+    if (p == end || *p++ != '{') return false;
+    for (;;) {
+        p = json_ws_skip(p, end);
+        if (p == end || *p != '"') return false;
+        const char *k = p + 1;
+        size_t chars;
+        bool escaped;
+        if (!simple_string(&p, end, &chars, &escaped) || escaped) return false;
+        size_t kl = (size_t)(p - 1 - k);
+        unsigned bit = kl == 4 && !memcmp(k, "data", 4)          ? 1
+                       : kl == 11 && !memcmp(k, "external_id", 11) ? 2
+                       : kl == 8 && !memcmp(k, "priority", 8)      ? 4
+                                                                   : 0;
+        if (!bit || (seen & bit)) return false; /* another member (the general path checks it), or twice */
+        seen |= bit;
+        p = json_ws_skip(p, end);
+        if (p == end || *p++ != ':') return false;
+        p = json_ws_skip(p, end);
+        if (p == end) return false;
+        const char *v = p;
+        if (bit == 1) {
+            size_t text_chars;
+            if (*p != '{' || !simple_data(&p, end, &text_chars)) return false;
+            if (text_kind && (text_chars == SIZE_MAX || text_chars < 1 || text_chars > TASK_TEXT_MAX_CHARS))
+                return false;
+            t->data = v;
+            t->data_len = (size_t)(p - v);
+        } else if (bit == 2) {
+            if (*p == '"') {
+                if (!simple_string(&p, end, &chars, &escaped) || escaped) return false;
+                t->external_id = v + 1;
+                t->external_id_len = (size_t)(p - 1 - t->external_id);
+                if (t->external_id_len < 1 || t->external_id_len > 200) return false;
+            } else if (end - p < 4 || memcmp(p, "null", 4)) {
+                return false;
+            } else {
+                p += 4;
+            }
+        } else if (*p == 'n') {
+            if (end - p < 4 || memcmp(p, "null", 4)) return false;
+            p += 4;
+        } else if (!simple_integer(&p, end, &t->priority) || t->priority < -1000 || t->priority > 1000) {
+            return false;
+        }
+        p = json_ws_skip(p, end);
+        if (p == end) return false;
+        if (*p == '}') break;
+        if (*p++ != ',') return false;
+    }
+    return (seen & 1) && json_ws_skip(p + 1, end) == end;
 }

@@ -58,4 +58,22 @@ long imp_coco(const char *p, size_t n, const struct imp_options *o, imp_task_fn 
 long imp_kitti(const char *frame, const char *p, size_t n, const struct imp_options *o, imp_task_fn cb, void *ctx,
                struct imp_report *r);
 
+/* NDJSON fast path: the text of top-level member name of the JSON object line[0..n) when it is byte for
+ * byte what json_dumps(value, JSON_COMPACT) writes for it, so it can be stored as received; NULL when it is
+ * absent or not in that form (whitespace, a real, -0, a \u or \/ escape), or a top-level key has an escape.
+ * Call it only on a line jansson parsed with JSON_REJECT_DUPLICATES. */
+const char *imp_compact_member(const char *line, size_t n, const char *name, size_t *len);
+
+/* NDJSON fast path for the commonest lines: {"data": {…}, "external_id"?: "…", "priority"?: n} of a
+ * text_classification, text_spans or free_text project, data holding only strings, integers, booleans and
+ * nulls written compactly. Fills t and returns true only when jansson and task_line_check would accept the line
+ * and json_dumps(JSON_COMPACT) would write its data as it stands (tests/unit/test_import_compact.c checks
+ * this against them); false means "take the general path", never "invalid". */
+struct imp_simple_task {
+    const char *data, *external_id; /* spans of the line; external_id NULL when absent or null */
+    size_t data_len, external_id_len;
+    int64_t priority;
+};
+bool imp_simple_line(const char *line, size_t n, enum project_kind kind, struct imp_simple_task *t);
+
 #endif

@@ -10,7 +10,8 @@
 #include "util/clock.h"
 #include "util/log.h"
 
-static void send_reply(req *r, int status, struct evbuffer *body)
+/* Sends the request's output buffer (filled by the caller) as the body. */
+static void send_reply(req *r, int status)
 {
     if (r->replied) {
         log_msg("BUG: second reply for %s %s", r->id_text, r->path);
@@ -22,29 +23,48 @@ static void send_reply(req *r, int status, struct evbuffer *body)
     if (!evhttp_find_header(h, "Cache-Control")) evhttp_add_header(h, "Cache-Control", "no-store");
     r->status = status;
     r->replied = true;
-    evhttp_send_reply(r->ev, status, NULL, body);
+    evhttp_send_reply(r->ev, status, NULL, NULL);
 }
 
 void reply_bytes(req *r, int status, const char *content_type, const void *data, size_t len)
 {
-    struct evbuffer *b = evbuffer_new();
-    if (len) evbuffer_add(b, data, len);
+    if (len) evbuffer_add(evhttp_request_get_output_buffer(r->ev), data, len);
     if (content_type) evhttp_add_header(evhttp_request_get_output_headers(r->ev), "Content-Type", content_type);
-    send_reply(r, status, b);
-    evbuffer_free(b);
+    send_reply(r, status);
+}
+
+/* Dumps body straight into the reply's buffer (json_dumps would grow a string by doubling, copy it, and the
+ * buffer copy it again): most replies fit the first reservation, a larger one takes a second pass at its size. */
+static bool dump_into(struct evbuffer *out, const json_t *body)
+{
+    size_t want = 4096;
+    for (int pass = 0; pass < 2; pass++) {
+        struct evbuffer_iovec v;
+        if (evbuffer_reserve_space(out, (ev_ssize_t)want, &v, 1) < 1) return false;
+        size_t n = json_dumpb(body, v.iov_base, v.iov_len, JSON_COMPACT);
+        if (n == 0) return false;
+        if (n <= v.iov_len) {
+            v.iov_len = n;
+            return evbuffer_commit_space(out, &v, 1) == 0;
+        }
+        want = n; /* the uncommitted reservation is dropped by the next one */
+    }
+    return false;
 }
 
 static void reply_json_typed(req *r, int status, json_t *body, const char *type)
 {
-    char *s = json_dumps(body, JSON_COMPACT);
+    struct evbuffer *out = evhttp_request_get_output_buffer(r->ev);
+    bool ok = body && dump_into(out, body);
     json_decref(body);
-    if (!s) {
+    if (!ok) {
+        evbuffer_drain(out, evbuffer_get_length(out));
         reply_bytes(r, 500, "application/problem+json",
                     "{\"code\":9002,\"name\":\"INTERNAL\",\"title\":\"Internal error\"}", 55);
         return;
     }
-    reply_bytes(r, status, type, s, strlen(s));
-    free(s);
+    evhttp_add_header(evhttp_request_get_output_headers(r->ev), "Content-Type", type);
+    send_reply(r, status);
 }
 
 void reply_json(req *r, int status, json_t *body)
@@ -54,7 +74,7 @@ void reply_json(req *r, int status, json_t *body)
 
 void reply_empty(req *r, int status)
 {
-    send_reply(r, status, NULL);
+    send_reply(r, status);
 }
 
 void reply_error_with(req *r, err_id e, const char *field, const char *detail, json_t *extra)

@@ -40,9 +40,22 @@
 #define SWEEP_MS 250            /* how often request deadlines are checked */
 #define UNROUTED_BODY_MAX 65536 /* body limit before the route is known (an odd request line) */
 #define CONN_FDS_MAX (1u << 20)  /* sockets above this number are not watched (only the I/O timeout) */
+#define REFUSED_GRACE_NS 1000000000u /* a connection over its address's limit may send one request for its 429 */
+#define CHUNK_SIZE_SATURATED (UINT64_C(1) << 60)
+#define CONN_EXEMPT_MAX 16
 
 /* Request-reading limits (docs/security.md), read once from the environment at start. */
 static int64_t header_timeout_s, io_timeout_s, body_min_rate;
+/* Open connections per client address (FAIRLABEL_MAX_CONNS_PER_IP, 0: no limit), and the networks exempt
+ * from it (FAIRLABEL_MAX_CONNS_EXEMPT: a proxy on this host connects from 127.0.0.1). */
+static int64_t conns_per_ip;
+static struct { uint32_t net, mask; } conn_exempt[CONN_EXEMPT_MAX];
+static int conn_exempt_n;
+
+/* A chunked body as libevent reads it: chunk-size lines (strtoll base 16: blanks, a sign, "0x", hex digits,
+ * then the end or a space) and chunk data. Only the sizes matter, to refuse the body as soon as they pass
+ * the route's limit; anything libevent would reject (or the last chunk) ends the tracking. */
+enum chunk_state { CHUNK_OFF, CHUNK_LEAD, CHUNK_DIGITS, CHUNK_TAIL, CHUNK_DATA };
 
 /* What a connection is doing, seen from the bytes that arrive (libevent's read timeout restarts at every
  * byte, so a trickle would hold the connection forever). One per accepted connection, freed by the sweep
@@ -54,6 +67,15 @@ struct conn_watch {
     struct conn_watch *next;
     enum conn_phase phase;
     bool killed;
+    bool refused;  /* over its address's connection limit: its first request gets 429, then the close */
+    bool counted;  /* holds one of its address's connection slots */
+    bool accept_pending; /* conn_accepted has yet to run: the sweep must not free this */
+    bool te_seen;  /* a Transfer-Encoding header was read (libevent uses the first) */
+    enum chunk_state chunk;
+    bool chunk_line; /* the current chunk-size line has a byte */
+    uint32_t peer;   /* the client's IPv4 address, in network order, when counted */
+    uint64_t accepted_ns;
+    uint64_t chunk_size, chunk_total; /* the size being read or the data left of the chunk; the sum */
     uint64_t started_ns, body_ns; /* the request's first byte; the end of its header block */
     uint64_t body_bytes;
     size_t line_len, col;  /* bytes of the request line; of the current header line */
@@ -61,7 +83,7 @@ struct conn_watch {
     size_t path_off;       /* where the path starts in line once it is split, or 0 */
     int64_t content_length; /* -1: none announced */
     struct worker *w;
-    char hdr[24];          /* the start of the current header line, to find Content-Length */
+    char hdr[40]; /* the start of the current header line without blanks, for Content-Length and Transfer-Encoding */
     char line[300]; /* the request line, enough for "METHOD /path" of any route */
 };
 
@@ -73,7 +95,6 @@ struct worker {
     struct evhttp *http;
     struct evhttp_bound_socket *bound;
     db *db;
-    int fd;
     uint64_t seq;
     int pending; /* requests whose handler replies later (hashing, streaming exports) */
     uint64_t stop_deadline_ns;
@@ -85,6 +106,23 @@ struct worker {
 
 static char instance_id[9];
 static size_t max_route_body;
+
+/* "INSTANCE-LOOP-SEQ" in hex, as snprintf("%s-%x-%llx") would write it, without a printf per request. */
+static void request_id(char out[32], unsigned loop, uint64_t seq)
+{
+    static const char hex[] = "0123456789abcdef";
+    char *p = out;
+    for (const char *s = instance_id; *s;) *p++ = *s++;
+    char tmp[16];
+    int n = 0;
+    *p++ = '-';
+    do tmp[n++] = hex[loop & 15]; while ((loop >>= 4) && n < 8);
+    while (n) *p++ = tmp[--n];
+    *p++ = '-';
+    do tmp[n++] = hex[seq & 15]; while ((seq >>= 4) && n < 16);
+    while (n) *p++ = tmp[--n];
+    *p = '\0';
+}
 
 static const char *method_name(enum evhttp_cmd_type m)
 {
@@ -209,7 +247,7 @@ const char *req_header(req *r, const char *name)
 
 void req_finish(req *r)
 {
-    uint64_t us = (clock_mono_ns() - r->started_ns) / 1000;
+    uint64_t us = log_access_enabled ? (clock_mono_ns() - r->started_ns) / 1000 : 0;
     if (log_access_enabled)
         log_msg("%s %s %s %d %llu.%03llums", r->id_text, method_name(r->method), r->path, r->status,
                 (unsigned long long)(us / 1000), (unsigned long long)(us % 1000));
@@ -217,12 +255,12 @@ void req_finish(req *r)
     arena_free(r->a);
 }
 
-static void conn_request_read(struct bufferevent *bev);
+static struct conn_watch *conn_request_read(struct bufferevent *bev);
 
 static void dispatch(struct evhttp_request *ev, void *arg)
 {
     struct worker *w = arg;
-    conn_request_read(evhttp_connection_get_bufferevent(evhttp_request_get_connection(ev)));
+    struct conn_watch *cw = conn_request_read(evhttp_connection_get_bufferevent(evhttp_request_get_connection(ev)));
     arena *a = arena_new(8192);
     req *r = a ? arena_alloc(a, sizeof *r) : NULL;
     if (!r) {
@@ -235,11 +273,11 @@ static void dispatch(struct evhttp_request *ev, void *arg)
     r->cfg = w->cfg;
     r->db = w->db;
     r->base = w->base;
-    r->started_ns = clock_mono_ns();
+    r->started_ns = log_access_enabled ? clock_mono_ns() : 0; /* only the access log reads it */
     r->method = evhttp_request_get_command(ev);
     r->query.tqh_first = NULL; /* TAILQ_INIT */
     r->query.tqh_last = &r->query.tqh_first;
-    snprintf(r->id_text, sizeof r->id_text, "%s-%x-%llx", instance_id, w->index, (unsigned long long)++w->seq);
+    request_id(r->id_text, w->index, ++w->seq);
     char *addr = NULL;
     ev_uint16_t port = 0;
     evhttp_connection_get_peer(evhttp_request_get_connection(ev), &addr, &port);
@@ -247,6 +285,12 @@ static void dispatch(struct evhttp_request *ev, void *arg)
 
     const char *uri = evhttp_request_get_uri(ev);
     r->path = "-";
+    if (cw && cw->refused) {
+        evhttp_add_header(evhttp_request_get_output_headers(ev), "Connection", "close");
+        reply_error(r, ERR_TOO_MANY_CONNECTIONS, NULL, "this address has %lld connections open, the most allowed",
+                    (long long)conns_per_ip);
+        goto done;
+    }
     if (strlen(uri) > URI_MAX) {
         reply_error(r, ERR_URI_TOO_LONG, NULL, "the URI is longer than %d bytes", URI_MAX);
         goto done;
@@ -373,13 +417,22 @@ static void *worker_main(void *arg)
 {
     struct worker *w = arg;
     current_worker = w;
+    char name[16];
+    snprintf(name, sizeof name, "fl-loop-%d", w->index);
+    pthread_setname_np(pthread_self(), name); /* tells the loops apart in top -H, perf and /proc */
     event_base_dispatch(w->base);
     evhttp_free(w->http); /* closes the remaining (idle keep-alive) connections */
     w->http = NULL;
     return NULL;
 }
 
-static int listen_socket(const char *listen_addr, char *bound_text, size_t n)
+/* One listening socket per loop, all bound to the same address with SO_REUSEPORT so that the kernel spreads new
+ * connections over the loops. With one shared socket the loop that wakes first accepts every pending
+ * connection, and a burst of clients (a load generator, a proxy's pool) could all land on one loop while the
+ * other idles. Since SO_REUSEPORT would also let a second server of the same user share the port silently,
+ * the port is first taken without it (a port in use fails as before; port 0 picks a free one), released,
+ * and then bound by the group. Fills fds[0..n) and bound_text; 0 on success. */
+static int listen_sockets(const char *listen_addr, int *fds, int n, char *bound_text, size_t len)
 {
     char host[256];
     snprintf(host, sizeof host, "%s", listen_addr);
@@ -389,24 +442,29 @@ static int listen_socket(const char *listen_addr, char *bound_text, size_t n)
         return -1;
     }
     *colon = '\0';
-    int port = atoi(colon + 1);
-    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(colon + 1))};
     if (inet_pton(AF_INET, host, &sin.sin_addr) != 1) {
         log_msg("fairlabel: cannot parse listen address %s (IPv4 ADDR:PORT)", listen_addr);
         return -1;
     }
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     int one = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (fd < 0 || bind(fd, (struct sockaddr *)&sin, sizeof sin) || listen(fd, 1024)) {
-        log_msg("fairlabel: cannot listen on %s: %s", listen_addr, strerror(errno));
-        if (fd >= 0) close(fd);
-        return -1;
+    for (int i = -1; i < n; i++) { /* -1: the probe */
+        int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (fd >= 0) setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        if (fd >= 0 && i >= 0) setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+        if (fd < 0 || bind(fd, (struct sockaddr *)&sin, sizeof sin) || listen(fd, 1024)) {
+            log_msg("fairlabel: cannot listen on %s: %s", listen_addr, strerror(errno));
+            if (fd >= 0) close(fd);
+            for (int j = 0; j < i; j++) close(fds[j]);
+            return -1;
+        }
+        socklen_t sl = sizeof sin;
+        getsockname(fd, (struct sockaddr *)&sin, &sl);
+        if (i < 0) close(fd);
+        else fds[i] = fd;
     }
-    socklen_t len = sizeof sin;
-    getsockname(fd, (struct sockaddr *)&sin, &len);
-    snprintf(bound_text, n, "%s:%d", host, ntohs(sin.sin_port));
-    return fd;
+    snprintf(bound_text, len, "%s:%d", host, ntohs(sin.sin_port));
+    return 0;
 }
 
 /* ---- hostile clients: request deadlines, and each route's body limit applied before the body is read ---- */
@@ -444,17 +502,17 @@ static void conn_route_limit(struct conn_watch *cw, bool truncated)
     if (evcon) evhttp_connection_set_max_body_size(evcon, (ev_ssize_t)limit);
 }
 
-/* Content-Length above the route's limit: answer 413 before reading the body, and close. libevent would refuse
- * it too (its limit is set) but with an HTML page; this sends the problem+json every other error uses, straight
- * to the socket (nothing else is being written: the request's headers just ended), and shuts the socket down so
- * that libevent reads the end of file and frees the connection. */
-static void conn_refuse_body(struct conn_watch *cw)
+/* A body over the route's limit, announced by Content-Length or by chunk sizes: answer 413 before reading it,
+ * and close. libevent would refuse it too (its limit is set) but with an HTML page; this sends the problem+json
+ * every other error uses, straight to the socket (nothing else is being written: the request has not been
+ * dispatched), and shuts the socket down so that libevent reads the end of file and frees the connection.
+ * The check runs on the bytes before libevent parses them, so libevent never gets to send its own page. */
+static void conn_refuse_body(struct conn_watch *cw, const char *announced)
 {
     const struct err_info *ei = err_info(ERR_BODY_TOO_LARGE);
-    char id[40], detail[128];
-    snprintf(id, sizeof id, "%s-%x-%llx", instance_id, cw->w->index, (unsigned long long)++cw->w->seq);
-    snprintf(detail, sizeof detail, "this route accepts at most %zu bytes; Content-Length is %lld", cw->body_max,
-             (long long)cw->content_length);
+    char id[32], detail[160];
+    request_id(id, (unsigned)cw->w->index, ++cw->w->seq);
+    snprintf(detail, sizeof detail, "this route accepts at most %zu bytes; %s", cw->body_max, announced);
     char type[64];
     snprintf(type, sizeof type, "https://fairlabel.org/errors/%d", ei->code);
     json_t *p = json_pack("{s:s, s:i, s:s, s:s, s:s, s:s}", "type", type, "code", ei->code, "name", ei->name,
@@ -476,8 +534,14 @@ static void conn_refuse_body(struct conn_watch *cw)
                 ei->status);
 }
 
+/* Header lines are kept without blanks: "Transfer-Encoding:  chunked" is read as "transfer-encoding:chunked". */
+static bool hdr_is(const struct conn_watch *cw, const char *name_value)
+{
+    return cw->col < sizeof cw->hdr - 1 && !strcasecmp(cw->hdr, name_value);
+}
+
 /* Follows one byte of a request through its line and header block (evhttp parses them again: this only
- * finds the route and where the header block ends). */
+ * finds the route, the body's framing and where the header block ends). */
 static void conn_byte(struct conn_watch *cw, char c)
 {
     if (c == '\r') return;
@@ -497,17 +561,131 @@ static void conn_byte(struct conn_watch *cw, char c)
         return;
     }
     if (c != '\n') {
+        if (c == ' ' || c == '\t') {
+            if (cw->col == 0) { /* a folded line: not one we look at */
+                cw->col = sizeof cw->hdr;
+                cw->hdr[0] = '\0';
+            }
+            return;
+        }
         if (cw->col < sizeof cw->hdr - 1) cw->hdr[cw->col] = c;
         cw->col++;
     } else if (cw->col) {
         cw->hdr[cw->col < sizeof cw->hdr - 1 ? cw->col : sizeof cw->hdr - 1] = '\0';
-        if (!strncasecmp(cw->hdr, "content-length:", 15)) cw->content_length = strtoll(cw->hdr + 15, NULL, 10);
+        if (!strncasecmp(cw->hdr, "content-length:", 15)) {
+            cw->content_length = strtoll(cw->hdr + 15, NULL, 10);
+        } else if (!cw->te_seen && !strncasecmp(cw->hdr, "transfer-encoding:", 18)) {
+            cw->te_seen = true;
+            if (hdr_is(cw, "transfer-encoding:chunked")) cw->chunk = CHUNK_LEAD;
+        }
         cw->col = 0;
     } else { /* the blank line: the header block is complete */
         cw->phase = CONN_BODY;
         cw->body_ns = clock_mono_ns();
-        if (cw->content_length > 0 && (uint64_t)cw->content_length > cw->body_max) conn_refuse_body(cw);
+        char announced[64];
+        if (cw->chunk == CHUNK_OFF && cw->content_length > 0 && (uint64_t)cw->content_length > cw->body_max) {
+            snprintf(announced, sizeof announced, "Content-Length is %lld", (long long)cw->content_length);
+            conn_refuse_body(cw, announced);
+        }
     }
+}
+
+static int hex_digit(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/* The end of a chunk-size line: refuse the body once the sizes pass the route's limit (as libevent would,
+ * before the chunk's data), follow the data, or stop at the last chunk (its trailer is libevent's). */
+static void chunk_line_end(struct conn_watch *cw)
+{
+    if (!cw->chunk_line) return; /* the blank line after a chunk's data */
+    if (cw->chunk != CHUNK_DIGITS && cw->chunk != CHUNK_TAIL) {
+        cw->chunk = CHUNK_OFF; /* no digits: libevent takes it as the last chunk or refuses it with 400 */
+        return;
+    }
+    if (cw->chunk_size > cw->body_max - cw->chunk_total) {
+        char announced[64];
+        snprintf(announced, sizeof announced, "the chunks announce %llu bytes or more",
+                 (unsigned long long)(cw->chunk_total + cw->chunk_size));
+        cw->chunk = CHUNK_OFF;
+        conn_refuse_body(cw, announced);
+        return;
+    }
+    cw->chunk_total += cw->chunk_size;
+    cw->chunk = cw->chunk_size ? CHUNK_DATA : CHUNK_OFF;
+}
+
+/* Follows bytes of a chunked body; returns how many of the k at p it used (all unless it stopped). */
+static size_t chunk_feed(struct conn_watch *cw, const char *p, size_t k)
+{
+    size_t j = 0;
+    while (j < k && cw->chunk != CHUNK_OFF && !cw->killed) {
+        if (cw->chunk == CHUNK_DATA) {
+            size_t take = cw->chunk_size < k - j ? (size_t)cw->chunk_size : k - j;
+            j += take;
+            cw->chunk_size -= take;
+            if (!cw->chunk_size) {
+                cw->chunk = CHUNK_LEAD;
+                cw->chunk_line = false;
+            }
+            continue;
+        }
+        char c = p[j++];
+        if (c == '\r') continue;
+        if (c == '\n') {
+            chunk_line_end(cw);
+            if (cw->chunk == CHUNK_LEAD) cw->chunk_line = false;
+            continue;
+        }
+        int d = hex_digit(c);
+        if (!cw->chunk_line) cw->chunk_size = 0;
+        cw->chunk_line = true;
+        if (cw->chunk == CHUNK_LEAD) {
+            if (d >= 0) cw->chunk = CHUNK_DIGITS;
+            else if (c != ' ' && c != '\t' && c != '+') cw->chunk = CHUNK_OFF; /* a sign or junk: 400 or 0 */
+        }
+        if (cw->chunk == CHUNK_DIGITS) {
+            if (d >= 0) cw->chunk_size = cw->chunk_size >= CHUNK_SIZE_SATURATED ? cw->chunk_size : cw->chunk_size * 16 + (uint64_t)d;
+            else if (c == ' ') cw->chunk = CHUNK_TAIL;
+            else if ((c == 'x' || c == 'X') && cw->chunk_size == 0) continue; /* "0x" */
+            else cw->chunk = CHUNK_OFF;
+        }
+    }
+    return j;
+}
+
+static bool in_head(const struct conn_watch *cw) { return cw->phase != CONN_BODY && !cw->killed; }
+static bool in_chunks(const struct conn_watch *cw) { return cw->chunk != CHUNK_OFF && !cw->killed; }
+
+static size_t head_feed(struct conn_watch *cw, const char *p, size_t k)
+{
+    size_t j = 0;
+    while (j < k && in_head(cw)) conn_byte(cw, p[j++]);
+    return j;
+}
+
+/* Gives the bytes [from, from + n) of buf to step, span by span, while keep(cw) holds; returns how many step
+ * used. */
+static size_t conn_walk(struct conn_watch *cw, struct evbuffer *buf, size_t from, size_t n,
+                        size_t (*step)(struct conn_watch *, const char *, size_t),
+                        bool (*keep)(const struct conn_watch *))
+{
+    size_t used = 0;
+    while (used < n && keep(cw)) {
+        struct evbuffer_ptr pos;
+        struct evbuffer_iovec v[4];
+        if (evbuffer_ptr_set(buf, &pos, from + used, EVBUFFER_PTR_SET)) break;
+        int nv = evbuffer_peek(buf, (ev_ssize_t)(n - used), &pos, v, 4);
+        size_t before = used;
+        for (int i = 0; i < nv && i < 4 && used < n && keep(cw); i++)
+            used += step(cw, v[i].iov_base, v[i].iov_len < n - used ? v[i].iov_len : n - used);
+        if (used == before) break;
+    }
+    return used;
 }
 
 /* Bytes [from, from + n) of buf arrived on the connection. */
@@ -521,28 +699,123 @@ static void conn_feed(struct conn_watch *cw, struct evbuffer *buf, size_t from, 
         cw->body_bytes = 0;
         cw->content_length = -1;
         cw->body_max = UNROUTED_BODY_MAX;
+        cw->te_seen = false;
+        cw->chunk = CHUNK_OFF;
+        cw->chunk_line = false;
+        cw->chunk_total = 0;
     }
-    while (n && cw->phase != CONN_BODY && !cw->killed) {
-        struct evbuffer_ptr pos;
-        struct evbuffer_iovec v[4];
-        if (evbuffer_ptr_set(buf, &pos, from, EVBUFFER_PTR_SET)) return;
-        int nv = evbuffer_peek(buf, (ev_ssize_t)n, &pos, v, 4);
-        if (nv <= 0) return;
-        for (int i = 0; i < nv && i < 4 && n && cw->phase != CONN_BODY; i++) {
-            const char *p = v[i].iov_base;
-            size_t k = v[i].iov_len < n ? v[i].iov_len : n, j = 0;
-            while (j < k && cw->phase != CONN_BODY && !cw->killed) conn_byte(cw, p[j++]);
-            from += j;
-            n -= j;
-        }
-    }
-    cw->body_bytes += n;
+    size_t head = conn_walk(cw, buf, from, n, head_feed, in_head);
+    /* A chunked body is followed until its sizes are known to fit (the count below is for the deadline). */
+    conn_walk(cw, buf, from + head, n - head, chunk_feed, in_chunks);
+    cw->body_bytes += n - head;
 }
 
 /* Connections by socket, to find a request's watch when it is dispatched (sockets are process-wide small
  * integers; a slot is set by the connection's first bytes and cleared before the socket closes). */
 static _Atomic(struct conn_watch *) *conn_by_fd;
 static size_t conn_by_fd_len;
+
+/* Open connections per client address, shared by the loops (touched only at accept and at the free). */
+#define IP_BUCKETS 1024
+struct ip_count {
+    uint32_t addr;
+    int64_t open;
+    struct ip_count *next;
+};
+static struct ip_count *ip_counts[IP_BUCKETS];
+static pthread_mutex_t ip_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static struct ip_count **ip_find(uint32_t addr)
+{
+    struct ip_count **p = &ip_counts[(addr * 2654435761u) >> 22];
+    while (*p && (*p)->addr != addr) p = &(*p)->next;
+    return p;
+}
+
+/* Takes one of addr's connection slots; false when it has none left. */
+static bool ip_take(uint32_t addr)
+{
+    pthread_mutex_lock(&ip_mu);
+    struct ip_count **p = ip_find(addr);
+    if (!*p && (*p = calloc(1, sizeof **p))) (*p)->addr = addr;
+    bool ok = *p && (*p)->open < conns_per_ip; /* out of memory: refused, as the accept would fail too */
+    if (ok) (*p)->open++;
+    pthread_mutex_unlock(&ip_mu);
+    return ok;
+}
+
+static void ip_release(uint32_t addr)
+{
+    pthread_mutex_lock(&ip_mu);
+    struct ip_count **p = ip_find(addr), *c = *p;
+    if (c && --c->open <= 0) {
+        *p = c->next;
+        free(c);
+    }
+    pthread_mutex_unlock(&ip_mu);
+}
+
+static bool ip_exempt(uint32_t addr)
+{
+    for (int i = 0; i < conn_exempt_n; i++)
+        if ((ntohl(addr) & conn_exempt[i].mask) == conn_exempt[i].net) return true;
+    return false;
+}
+
+/* FAIRLABEL_MAX_CONNS_EXEMPT: comma-separated IPv4 networks (127.0.0.1, 10.0.0.0/8), or "none". */
+static int conn_exempt_parse(const char *list)
+{
+    conn_exempt_n = 0;
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s", list);
+    if (!strcmp(buf, "none") || !*buf) return 0;
+    for (char *save = NULL, *tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+        char *slash = strchr(tok, '/');
+        long bits = 32;
+        if (slash) {
+            *slash = '\0';
+            char *end;
+            bits = strtol(slash + 1, &end, 10);
+            if (*end || end == slash + 1 || bits < 0 || bits > 32) return -1;
+        }
+        struct in_addr a;
+        if (inet_pton(AF_INET, tok, &a) != 1 || conn_exempt_n == CONN_EXEMPT_MAX) return -1;
+        uint32_t mask = bits ? UINT32_MAX << (32 - bits) : 0;
+        conn_exempt[conn_exempt_n].mask = mask;
+        conn_exempt[conn_exempt_n++].net = ntohl(a.s_addr) & mask;
+    }
+    return 0;
+}
+
+/* Runs once evhttp has given a new connection its socket (just after conn_new, before any of its bytes):
+ * registers the socket and counts the connection against its address. Over the limit, the connection is
+ * marked refused: its first request is answered 429 TOO_MANY_CONNECTIONS and the connection closed, and the
+ * sweep closes it after REFUSED_GRACE_NS if no request comes. Answering a request (rather than writing at
+ * once and closing) lets the client read the reply instead of a reset. */
+static void conn_accepted(evutil_socket_t unused, short what, void *arg)
+{
+    (void)unused;
+    (void)what;
+    struct conn_watch *cw = arg;
+    cw->accept_pending = false;
+    int fd = bufferevent_getfd(cw->bev);
+    if (fd < 0 || !conn_of(cw->bev)) return;
+    if (cw->fd < 0 && (size_t)fd < conn_by_fd_len) {
+        cw->fd = fd;
+        atomic_store(&conn_by_fd[fd], cw);
+    }
+    struct sockaddr_in sin;
+    socklen_t sl = sizeof sin;
+    if (conns_per_ip <= 0 || getpeername(fd, (struct sockaddr *)&sin, &sl) || sin.sin_family != AF_INET ||
+        ip_exempt(sin.sin_addr.s_addr))
+        return;
+    if (ip_take(sin.sin_addr.s_addr)) {
+        cw->counted = true;
+        cw->peer = sin.sin_addr.s_addr;
+    } else {
+        cw->refused = true;
+    }
+}
 
 static void conn_input(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
 {
@@ -559,16 +832,18 @@ static void conn_input(struct evbuffer *buf, const struct evbuffer_cb_info *info
     conn_feed(cw, buf, len - info->n_added, info->n_added);
 }
 
-/* The request on bev was read in full and goes to its handler: the next byte starts a new one. */
-static void conn_request_read(struct bufferevent *bev)
+/* The request on bev was read in full and goes to its handler: the next byte starts a new one. Returns the
+ * connection's watch, or NULL when it has none. */
+static struct conn_watch *conn_request_read(struct bufferevent *bev)
 {
     int fd = bev ? bufferevent_getfd(bev) : -1;
     struct conn_watch *cw = fd >= 0 && (size_t)fd < conn_by_fd_len ? atomic_load(&conn_by_fd[fd]) : NULL;
-    if (!cw || cw->bev != bev) return;
+    if (!cw || cw->bev != bev) return NULL;
     cw->phase = CONN_IDLE;
     struct evbuffer *in = bufferevent_get_input(bev);
     size_t n = evbuffer_get_length(in);
     if (n) conn_feed(cw, in, 0, n); /* a pipelined request already read */
+    return cw;
 }
 
 /* A request still being read past its deadline: the header block within FAIRLABEL_HEADER_TIMEOUT_S of its
@@ -588,14 +863,15 @@ static void conn_sweep(evutil_socket_t fd, short what, void *arg)
     uint64_t now = clock_mono_ns();
     for (struct conn_watch **p = &w->conns; *p;) {
         struct conn_watch *cw = *p;
-        if (!conn_of(cw->bev)) { /* evhttp freed the connection; ours was the last reference */
+        if (!conn_of(cw->bev) && !cw->accept_pending) { /* evhttp freed the connection; ours is the last reference */
             *p = cw->next;
             if (cw->fd >= 0) atomic_store(&conn_by_fd[cw->fd], NULL);
+            if (cw->counted) ip_release(cw->peer);
             bufferevent_decref(cw->bev);
             free(cw);
             continue;
         }
-        if (!cw->killed && conn_overdue(cw, now)) {
+        if (!cw->killed && (conn_overdue(cw, now) || (cw->refused && now - cw->accepted_ns > REFUSED_GRACE_NS))) {
             /* evhttp reads the end of file and frees the connection in its own time */
             cw->killed = true;
             shutdown(bufferevent_getfd(cw->bev), SHUT_RDWR);
@@ -614,6 +890,12 @@ static struct bufferevent *conn_new(struct event_base *base, void *arg)
     cw->bev = bev;
     cw->fd = -1;
     cw->w = w;
+    cw->accepted_ns = clock_mono_ns();
+    cw->accept_pending = true;
+    if (event_base_once(base, -1, EV_TIMEOUT, conn_accepted, cw, NULL)) { /* runs before the socket is read */
+        free(cw);
+        return bev;
+    }
     bufferevent_incref(bev);
     evbuffer_add_cb(bufferevent_get_input(bev), conn_input, cw);
     cw->next = w->conns;
@@ -637,16 +919,26 @@ static void raise_fd_limit(void)
     conn_by_fd_len = conn_by_fd ? n : 0;
 }
 
+/* Takes listen_fd (closed on failure). */
 static int worker_setup(struct worker *w, int listen_fd)
 {
     char err[512];
     if (db_open(w->cfg->db_url, &w->db, err, sizeof err)) {
         log_msg("fairlabel: %s", err);
+        close(listen_fd);
         return -1;
     }
-    w->base = event_base_new();
+    /* The changelist folds the enable/disable pairs evhttp makes around each request (read off while the
+     * handler runs, write on for the reply, then back) into one epoll_ctl per loop turn instead of one each. */
+    struct event_config *ec = event_config_new();
+    if (ec) event_config_set_flag(ec, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
+    w->base = ec ? event_base_new_with_config(ec) : NULL;
+    if (ec) event_config_free(ec);
     w->http = w->base ? evhttp_new(w->base) : NULL;
-    if (!w->http) return -1;
+    if (!w->http) {
+        close(listen_fd);
+        return -1;
+    }
     evhttp_set_max_headers_size(w->http, HEADERS_MAX);
     evhttp_set_max_body_size(w->http, (ev_ssize_t)max_route_body);
     evhttp_set_timeout(w->http, (int)io_timeout_s);
@@ -654,8 +946,8 @@ static int worker_setup(struct worker *w, int listen_fd)
     evhttp_set_allowed_methods(w->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT |
                                             EVHTTP_REQ_DELETE | EVHTTP_REQ_PATCH | EVHTTP_REQ_OPTIONS);
     evhttp_set_gencb(w->http, dispatch, w);
-    w->fd = dup(listen_fd);
-    w->bound = evhttp_accept_socket_with_handle(w->http, w->fd);
+    w->bound = evhttp_accept_socket_with_handle(w->http, listen_fd); /* closed with the listener */
+    if (!w->bound) close(listen_fd);
     w->stop_ev = evtimer_new(w->base, stop_check, w);
     w->sweep_ev = event_new(w->base, -1, EV_PERSIST, conn_sweep, w);
     struct timeval sweep_tv = {0, SWEEP_MS * 1000};
@@ -670,6 +962,7 @@ static void worker_teardown(struct worker *w)
         struct conn_watch *cw = w->conns;
         w->conns = cw->next;
         if (cw->fd >= 0) atomic_store(&conn_by_fd[cw->fd], NULL);
+        if (cw->counted) ip_release(cw->peer);
         bufferevent_decref(cw->bev);
         free(cw);
     }
@@ -692,12 +985,23 @@ int server_run(const struct server_config *cfg)
     header_timeout_s = env_i64("FAIRLABEL_HEADER_TIMEOUT_S", 10, 1, 3600);
     io_timeout_s = env_i64("FAIRLABEL_IO_TIMEOUT_S", 30, 1, 3600);
     body_min_rate = env_i64("FAIRLABEL_BODY_MIN_RATE", 1024, 1, INT64_C(1) << 30);
+    conns_per_ip = env_i64("FAIRLABEL_MAX_CONNS_PER_IP", 1024, 0, 1 << 24);
+    const char *exempt = getenv("FAIRLABEL_MAX_CONNS_EXEMPT");
+    if (conn_exempt_parse(exempt ? exempt : "127.0.0.1")) {
+        log_msg("fairlabel: FAIRLABEL_MAX_CONNS_EXEMPT=%s is not a list of IPv4 networks (127.0.0.1, 10.0.0.0/8) "
+                "or none", exempt);
+        return 1;
+    }
     raise_fd_limit();
 
     if (evthread_use_pthreads()) return 1;
+    int n = cfg->threads > 0 ? cfg->threads : 2;
     char bound[300];
-    int fd = listen_socket(cfg->listen, bound, sizeof bound);
-    if (fd < 0) return 1;
+    int *fds = calloc((size_t)n, sizeof *fds);
+    if (!fds || listen_sockets(cfg->listen, fds, n, bound, sizeof bound)) {
+        free(fds);
+        return 1;
+    }
 
     sigset_t sigs;
     sigemptyset(&sigs);
@@ -706,19 +1010,23 @@ int server_run(const struct server_config *cfg)
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    int n = cfg->threads > 0 ? cfg->threads : 2;
     struct worker *ws = calloc((size_t)n, sizeof *ws);
     int rc = 0;
     for (int i = 0; i < n; i++) {
-        ws[i].index = i;
-        ws[i].cfg = cfg;
-        if (worker_setup(&ws[i], fd)) {
-            for (int j = 0; j <= i; j++) worker_teardown(&ws[j]);
+        if (ws) {
+            ws[i].index = i;
+            ws[i].cfg = cfg;
+        }
+        if (!ws || worker_setup(&ws[i], fds[i])) {
+            if (!ws) close(fds[i]);
+            for (int j = 0; ws && j <= i; j++) worker_teardown(&ws[j]);
+            for (int j = i + 1; j < n; j++) close(fds[j]);
             free(ws);
-            close(fd);
+            free(fds);
             return 1;
         }
     }
+    free(fds);
     if (workpool_start(cfg->hash_threads > 0 ? cfg->hash_threads : 2, 1024)) {
         log_msg("fairlabel: cannot start the hashing threads");
         return 1;
@@ -746,7 +1054,6 @@ int server_run(const struct server_config *cfg)
     workpool_stop();
     for (int i = 0; i < n; i++) worker_teardown(&ws[i]);
     free(ws);
-    close(fd);
     log_msg("fairlabel: stopped");
     return rc;
 }

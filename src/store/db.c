@@ -94,12 +94,30 @@ db_rc db_exec_sql(db *d, const char *sql)
  * sharing the file still meet busy_timeout. */
 static pthread_mutex_t sqlite_writer = PTHREAD_MUTEX_INITIALIZER;
 
+void db_writer_lock(void) { pthread_mutex_lock(&sqlite_writer); }
+void db_writer_unlock(void) { pthread_mutex_unlock(&sqlite_writer); }
+
 static void writer_release(db *d)
 {
     if (d->holds_writer) {
         d->holds_writer = false;
         pthread_mutex_unlock(&sqlite_writer);
     }
+}
+
+const char *db_ctl_sql(db_kind kind, enum db_ctl c)
+{
+    static const char *const sql[DB_CTL__COUNT] = {
+        [DB_CTL_BEGIN] = "BEGIN", [DB_CTL_BEGIN_IMMEDIATE] = "BEGIN IMMEDIATE", [DB_CTL_COMMIT] = "COMMIT",
+        [DB_CTL_ROLLBACK] = "ROLLBACK", [DB_CTL_SAVEPOINT] = "SAVEPOINT gc", [DB_CTL_RELEASE] = "RELEASE gc",
+        [DB_CTL_ROLLBACK_TO] = "ROLLBACK TO gc"};
+    return kind == DB_PG && c == DB_CTL_BEGIN_IMMEDIATE ? "BEGIN" : sql[c];
+}
+
+/* Transaction control: prepared statements on SQLite, plain SQL on PostgreSQL (one round trip either way). */
+static db_rc ctl(db *d, enum db_ctl c)
+{
+    return d->kind == DB_SQLITE ? dbs_ctl(d, c) : dbp_exec(d, db_ctl_sql(DB_PG, c));
 }
 
 db_rc db_begin(db *d, bool write)
@@ -113,12 +131,11 @@ db_rc db_begin(db *d, bool write)
             }
     }
     /* SQLite: take the write lock up front so a transaction never fails to upgrade midway. */
-    const char *sql = d->kind == DB_PG ? "BEGIN" : (write ? "BEGIN IMMEDIATE" : "BEGIN");
     if (d->kind == DB_SQLITE && write) {
         pthread_mutex_lock(&sqlite_writer);
         d->holds_writer = true;
     }
-    db_rc rc = db_exec_sql(d, sql);
+    db_rc rc = ctl(d, write ? DB_CTL_BEGIN_IMMEDIATE : DB_CTL_BEGIN);
     if (rc == DB_OK)
         d->in_tx = true;
     else
@@ -128,6 +145,10 @@ db_rc db_begin(db *d, bool write)
 
 static void reset_all(db *d)
 {
+    if (d->kind == DB_SQLITE) { /* only the few mid-result ones, not every cached statement */
+        dbs_reset_busy(d);
+        return;
+    }
     for (int i = 0; i < Q__COUNT; i++)
         if (d->stmts[i]) db_reset(d->stmts[i]);
 }
@@ -136,7 +157,7 @@ static void reset_all(db *d)
 db_rc db_commit(db *d)
 {
     reset_all(d);
-    db_rc rc = db_exec_sql(d, "COMMIT");
+    db_rc rc = ctl(d, DB_CTL_COMMIT);
     if (rc == DB_OK) {
         d->in_tx = false;
         writer_release(d);
@@ -148,25 +169,25 @@ db_rc db_commit(db *d)
 void db_rollback(db *d)
 {
     reset_all(d);
-    db_exec_sql(d, "ROLLBACK");
+    ctl(d, DB_CTL_ROLLBACK);
     d->in_tx = false;
     writer_release(d);
     tx_end_auth(d);
 }
 
-db_rc db_savepoint(db *d) { return db_exec_sql(d, "SAVEPOINT gc"); }
+db_rc db_savepoint(db *d) { return ctl(d, DB_CTL_SAVEPOINT); }
 /* SQLite refuses to release a savepoint while a statement is mid-result, as it refuses COMMIT. */
 db_rc db_savepoint_release(db *d)
 {
     reset_all(d);
-    return db_exec_sql(d, "RELEASE gc");
+    return ctl(d, DB_CTL_RELEASE);
 }
 
 db_rc db_savepoint_rollback(db *d)
 {
     reset_all(d);
-    db_rc rc = db_exec_sql(d, "ROLLBACK TO gc");
-    return rc == DB_OK ? db_exec_sql(d, "RELEASE gc") : rc;
+    db_rc rc = ctl(d, DB_CTL_ROLLBACK_TO);
+    return rc == DB_OK ? ctl(d, DB_CTL_RELEASE) : rc;
 }
 
 bool db_tx_alive(db *d) { return d->kind == DB_PG ? d->in_tx : dbs_in_tx(d); }
@@ -234,6 +255,7 @@ bool db_col_null(db_stmt *s, int col)
 }
 
 int64_t db_changes(db_stmt *s) { return KIND(s) == DB_PG ? dbp_changes(s) : dbs_changes(s); }
+int64_t db_last_insert_id(db *d) { return d->kind == DB_SQLITE ? dbs_last_insert_id(d) : 0; }
 
 void db_reset(db_stmt *s) { if (s) KIND(s) == DB_PG ? dbp_reset(s) : dbs_reset(s); }
 

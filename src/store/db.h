@@ -50,6 +50,8 @@ bool db_col_null(db_stmt *s, int col);
 /* Bytes of a BLOB/BYTEA column, valid until the next db_step or db_reset of s. */
 const void *db_col_blob(db_stmt *s, int col, size_t *n);
 int64_t db_changes(db_stmt *s);
+/* SQLite: the rowid of the connection's last INSERT, for statements without RETURNING; 0 on PostgreSQL. */
+int64_t db_last_insert_id(db *d);
 void db_reset(db_stmt *s);
 
 /* Shorthand: step once and expect DB_DONE or DB_ROW (returned as DB_OK / DB_ROW). */

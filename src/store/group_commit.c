@@ -30,6 +30,82 @@ static db *conn;
 
 static atomic_uint_fast64_t st_commits, st_transactions, st_rolled_back, st_alone, st_max_batch;
 
+/* WAL checkpoints run on a thread of their own instead of inside the committer's COMMIT (SQLite's automatic
+ * checkpoint copies ~1,000 pages and fsyncs the database on the thread every request waits for). */
+#define GC_CKPT_FRAMES 1000 /* SQLite's wal_autocheckpoint default: the WAL stays about as small */
+static pthread_mutex_t ck_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t ck_wake = PTHREAD_COND_INITIALIZER;
+static bool ck_stop;
+static atomic_bool ck_due;
+static pthread_t ck_thread;
+static db *ck_conn;
+
+/* The committer's WAL hook: after each commit, with the WAL's size in pages. */
+static void ckpt_notify(int frames)
+{
+    if (frames < GC_CKPT_FRAMES || atomic_exchange(&ck_due, true)) return;
+    pthread_mutex_lock(&ck_mu);
+    pthread_cond_signal(&ck_wake);
+    pthread_mutex_unlock(&ck_mu);
+}
+
+static void *checkpointer_main(void *arg)
+{
+    (void)arg;
+    pthread_setname_np(pthread_self(), "fl-checkpoint");
+    pthread_mutex_lock(&ck_mu);
+    for (;;) {
+        while (!atomic_load(&ck_due) && !ck_stop) pthread_cond_wait(&ck_wake, &ck_mu);
+        if (ck_stop) break;
+        pthread_mutex_unlock(&ck_mu);
+        int log = 0, done = 0;
+        db_rc rc = dbs_checkpoint(ck_conn, &log, &done);
+        if (rc == DB_OK && done < log) {
+            /* Commits went on meanwhile. Copy their few pages while no writer of this process may start,
+             * so the whole WAL is in the database and the next commit writes it from the start again
+             * (otherwise the WAL grows as long as the load lasts). */
+            db_writer_lock();
+            rc = dbs_checkpoint(ck_conn, &log, &done);
+            db_writer_unlock();
+        }
+        if (rc == DB_ERROR) log_msg("group commit: checkpoint failed (%s)", db_errmsg(ck_conn));
+        /* cleared after the run: commits during it need no second one, a WAL still long calls again */
+        atomic_store(&ck_due, false);
+        pthread_mutex_lock(&ck_mu);
+    }
+    pthread_mutex_unlock(&ck_mu);
+    return NULL;
+}
+
+/* Starts the checkpointer and hands it the committer's checkpoints; without it the committer keeps
+ * SQLite's automatic ones. */
+static void checkpointer_start(const char *db_url)
+{
+    char err[300];
+    if (db_open(db_url, &ck_conn, err, sizeof err) != 0) {
+        log_msg("group commit: checkpointer: %s; the committer checkpoints", err);
+        return;
+    }
+    if (pthread_create(&ck_thread, NULL, checkpointer_main, NULL) != 0) {
+        db_close(ck_conn);
+        ck_conn = NULL;
+        return;
+    }
+    dbs_wal_notify(conn, ckpt_notify);
+}
+
+static void checkpointer_stop(void)
+{
+    if (!ck_conn) return;
+    pthread_mutex_lock(&ck_mu);
+    ck_stop = true;
+    pthread_cond_signal(&ck_wake);
+    pthread_mutex_unlock(&ck_mu);
+    pthread_join(ck_thread, NULL);
+    db_close(ck_conn);
+    ck_conn = NULL;
+}
+
 /* Runs one transaction by itself, exactly as store_run does. */
 static void run_alone(struct gc_item *it)
 {
@@ -80,6 +156,7 @@ static void take_batch(struct gc_item **items, int *n)
 static void *committer_main(void *arg)
 {
     (void)arg;
+    pthread_setname_np(pthread_self(), "fl-committer"); /* to find it in top and perf */
     struct gc_item **items = malloc(GROUP_COMMIT_BATCH_MAX * sizeof *items);
     enum gc_outcome *out = malloc(GROUP_COMMIT_BATCH_MAX * sizeof *out);
     pthread_mutex_lock(&mu);
@@ -138,7 +215,9 @@ static bool start(const char *db_url)
         unavailable = true;
         return false;
     }
+    checkpointer_start(db_url);
     if (pthread_create(&thread, NULL, committer_main, NULL) != 0) {
+        checkpointer_stop();
         db_close(conn);
         conn = NULL;
         unavailable = true;
@@ -190,6 +269,7 @@ void group_commit_stop(void)
     pthread_mutex_unlock(&mu);
     if (!was) return;
     pthread_join(thread, NULL);
+    checkpointer_stop();
     db_close(conn);
     conn = NULL;
 }

@@ -14,10 +14,14 @@ static db_rc task_counts_add(db *d, int64_t task_id, int64_t d_leased, int64_t d
     db_bind_i64(s, 1, task_id);
     db_bind_i64(s, 2, d_leased);
     db_bind_i64(s, 3, d_submitted);
-    db_rc rc = db_step(s);
+    db_rc rc = db_run(s);
+    if (rc != DB_OK || db_changes(s) != 1) return rc == DB_OK ? DB_ERROR : rc;
+    if (!submitted) return DB_OK;
+    int64_t v[2];
+    rc = store_row_i64(d, Q_TASK_COUNTS_GET, (struct sql_arg[]){{.i = task_id}}, 1, v, 2);
     if (rc != DB_ROW) return rc == DB_DONE ? DB_ERROR : rc;
-    if (submitted) *submitted = db_col_i64(s, 0);
-    if (overlap) *overlap = db_col_i64(s, 1);
+    *submitted = v[0];
+    *overlap = v[1];
     return DB_OK;
 }
 

@@ -97,23 +97,43 @@ db_rc store_project_add_tasks(db *d, int64_t id, int64_t n, int64_t now)
     return db_run(s);
 }
 
+/* Binds a task's ten parameters from ?base+1 on, in the order of TASK_INSERT. */
+static void bind_task(db_stmt *s, int base, const struct task_row *t, int64_t now)
+{
+    db_bind_i64(s, base + 1, t->project_id);
+    db_bind_text(s, base + 2, t->external_id);
+    db_bind_text(s, base + 3, t->data_json);
+    db_bind_i64(s, base + 4, t->overlap);
+    db_bind_i64(s, base + 5, now);
+    db_bind_text(s, base + 6, t->predictions_json);
+    db_bind_i64(s, base + 7, t->gold);
+    db_bind_text(s, base + 8, t->gold_answer_json);
+    db_bind_text(s, base + 9, t->gold_explanation);
+    db_bind_i64(s, base + 10, t->priority);
+}
+
 db_rc store_task_insert(db *d, const struct task_row *t, int64_t now, int64_t *id_out)
 {
-    db_stmt *s = db_q(d, Q_TASK_INSERT);
-    db_bind_i64(s, 1, t->project_id);
-    db_bind_text(s, 2, t->external_id);
-    db_bind_text(s, 3, t->data_json);
-    db_bind_i64(s, 4, t->overlap);
-    db_bind_i64(s, 5, now);
-    db_bind_text(s, 6, t->predictions_json);
-    db_bind_i64(s, 7, t->gold);
-    db_bind_text(s, 8, t->gold_answer_json);
-    db_bind_text(s, 9, t->gold_explanation);
-    db_bind_i64(s, 10, t->priority);
+    db_stmt *s = db_q(d, id_out ? Q_TASK_INSERT : Q_TASK_INSERT_NO_ID);
+    bind_task(s, 0, t, now);
     db_rc rc = db_step(s);
+    if (!id_out) return rc == DB_DONE ? DB_OK : rc == DB_ROW ? DB_ERROR : rc;
     if (rc != DB_ROW) return rc == DB_DONE ? DB_ERROR : rc;
-    if (id_out) *id_out = db_col_i64(s, 0);
+    *id_out = db_col_i64(s, 0);
     return DB_OK;
+}
+
+db_rc store_task_insert_batch(db *d, const struct task_row *t, size_t n, int64_t now)
+{
+    if (n != TASK_INSERT_BATCH || db_kind_of(d) == DB_PG) { /* PostgreSQL binds at most DB_MAX_PARAMS */
+        db_rc rc = DB_OK;
+        for (size_t i = 0; i < n && rc == DB_OK; i++) rc = store_task_insert(d, &t[i], now, NULL);
+        return rc;
+    }
+    db_stmt *s = db_q(d, Q_TASK_INSERT_MANY);
+    for (int i = 0; i < TASK_INSERT_BATCH; i++) bind_task(s, 10 * i + 9, &t[i], now); /* ?r0-?r9, r = i + 1 */
+    db_rc rc = db_step(s);
+    return rc == DB_DONE ? DB_OK : rc == DB_ROW ? DB_ERROR : rc;
 }
 
 db_rc store_project_leases_active(db *d, int64_t project_id, int64_t now, int64_t *out)

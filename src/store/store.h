@@ -114,6 +114,10 @@ struct task_row {
 };
 /* *id_out receives the new task's id (may be NULL). */
 db_rc store_task_insert(db *d, const struct task_row *t, int64_t now, int64_t *id_out);
+/* n tasks in order, without their ids: one statement for TASK_INSERT_BATCH of them, else one each. A repeated
+ * external_id gives DB_CONSTRAINT without saying which task. */
+#define TASK_INSERT_BATCH 64
+db_rc store_task_insert_batch(db *d, const struct task_row *t, size_t n, int64_t now);
 db_rc store_project_set_quality(db *d, int64_t id, const char *quality_json, int64_t now);
 db_rc store_project_leases_active(db *d, int64_t project_id, int64_t now, int64_t *out);
 

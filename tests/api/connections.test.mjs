@@ -20,8 +20,8 @@ const DEADLINE_SLACK_MS = 3000;
 
 /** A keep-alive connection that sends raw bytes and reads Content-Length framed replies. */
 class Conn {
-  constructor(port) {
-    this.sock = net.connect({ host: '127.0.0.1', port });
+  constructor(port, localAddress) {
+    this.sock = net.connect({ host: '127.0.0.1', port, ...(localAddress ? { localAddress } : {}) });
     this.sock.setNoDelay(true);
     this.buf = Buffer.alloc(0);
     this.closed = false;
@@ -238,7 +238,41 @@ test('oversized headers and bodies are refused before they are read', { timeout:
     assert.equal((await c.reply())?.status, 413, 'a body on a GET route');
   }
 
-  // A chunked body is cut off once it passes the route's limit: the server stops reading long before the
+  // A chunked body whose chunk sizes pass the route's limit: the same problem+json 413 as Content-Length, as
+  // soon as the size line that passes it is in (libevent would send an HTML page): one chunk announcing more
+  // than 4 KiB, or chunks of 2 KiB, 2 KiB and 1 byte (the sum passes at the third size line).
+  const chunkedHead = 'POST /api/v1/auth/login HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n';
+  for (const [what, body] of [
+    ['one chunk of 8 KiB', '2000\r\n'],
+    ['a chunk of 2^63 bytes', '7fffffffffffffff\r\n'],
+    ['chunks adding up to 4 KiB + 1', `800\r\n${'x'.repeat(2048)}\r\n800\r\n${'x'.repeat(2048)}\r\n1\r\n`],
+  ]) {
+    const c = new Conn(port);
+    await c.opened;
+    c.sock.write(chunkedHead + body);
+    const r = await c.reply();
+    assert.equal(r?.status, 413, `${what}: 413`);
+    assert.match(r.headers['content-type'], /^application\/problem\+json/, `${what}: problem+json`);
+    const p = JSON.parse(r.body);
+    assert.equal(p.name, 'BODY_TOO_LARGE', what);
+    assert.equal(p.code, 1002, what);
+    await until(() => c.closed, 5000, `the close after the 413 (${what})`);
+  }
+  // Within the limit a chunked body is read as usual, whatever the size lines look like (leading zeros,
+  // upper case, a final chunk of 0): the sign-in is refused for its credentials, not for its size.
+  {
+    const c = new Conn(port);
+    await c.opened;
+    const json = JSON.stringify({ email: 'nobody@example.org', password: 'not-the-password' });
+    const [a, b] = [json.slice(0, 10), json.slice(10)];
+    c.sock.write(`${chunkedHead}00${a.length.toString(16).toUpperCase()}\r\n${a}\r\n${b.length.toString(16)}\r\n${b}\r\n0\r\n\r\n`);
+    const r = await c.reply();
+    assert.equal(r?.status, 401, `a chunked sign-in within the limit: ${r?.status} ${r?.body}`);
+    assert.equal((await c.get('/healthz'))?.status, 200, 'the connection goes on after a chunked body');
+    c.destroy();
+  }
+
+  // A chunked body streamed past the route's limit is cut off: the server stops reading long before the
   // 1 MiB this client would send.
   {
     const c = new Conn(port);
@@ -251,8 +285,11 @@ test('oversized headers and bodies are refused before they are read', { timeout:
       sent += 1024;
       if (sent % (16 * 1024) === 0) await sleep(5);
     }
-    const r = await c.reply();
-    if (r) assert.equal(r.status, 413, 'chunked body over the limit');
+    const r = await c.reply(); // may be lost to the reset of a socket still being written to
+    if (r) {
+      assert.equal(r.status, 413, 'chunked body over the limit');
+      assert.equal(JSON.parse(r.body).name, 'BODY_TOO_LARGE');
+    }
     await until(() => c.closed, 5000, 'the close of the chunked upload');
     assert.ok(sent < 1024 * 1024, `the server cut the chunked body off (client had sent ${sent} bytes)`);
   }
@@ -262,4 +299,92 @@ test('oversized headers and bodies are refused before they are read', { timeout:
   await ok.opened;
   assert.equal((await ok.get('/healthz'))?.status, 200);
   ok.destroy();
+});
+
+/** Opens n connections from localAddress (in batches under the listen backlog) and sends GET /healthz on each. */
+async function openAndAsk(port, localAddress, n) {
+  const conns = [];
+  for (let i = 0; i < n; i += 250) {
+    const batch = Array.from({ length: Math.min(250, n - i) }, () => new Conn(port, localAddress));
+    await Promise.all(batch.map((c) => c.opened));
+    conns.push(...batch);
+  }
+  const replies = await Promise.all(conns.map((c) => c.get('/healthz')));
+  return { conns, statuses: replies.map((r) => r?.status) };
+}
+
+/** The next connection from localAddress: its one request is answered 429 TOO_MANY_CONNECTIONS, then closed. */
+async function assertRefused(port, localAddress, limit, what) {
+  const c = new Conn(port, localAddress);
+  await c.opened;
+  const r = await c.get('/healthz');
+  assert.equal(r?.status, 429, `${what}: 429`);
+  assert.match(r.headers['content-type'], /^application\/problem\+json/);
+  const p = JSON.parse(r.body);
+  assert.equal(p.name, 'TOO_MANY_CONNECTIONS', what);
+  assert.equal(p.code, 7080, what);
+  assert.match(p.detail, new RegExp(`${limit} connections`));
+  await until(() => c.closed, 5000, `the close of the refused connection (${what})`);
+}
+
+test('connections per client address are limited (FAIRLABEL_MAX_CONNS_PER_IP); 127.0.0.1 is exempt', { timeout: 30000 }, async () => {
+  const srv = await startServer({ env: { FAIRLABEL_MAX_CONNS_PER_IP: '5' } });
+  servers.push(srv);
+  const port = Number(new URL(srv.url).port);
+  // Other loopback addresses stand in for other clients.
+  const { conns, statuses } = await openAndAsk(port, '127.0.0.2', 5);
+  assert.deepEqual(statuses, [200, 200, 200, 200, 200], 'five connections from 127.0.0.2');
+  await assertRefused(port, '127.0.0.2', 5, 'the sixth from 127.0.0.2');
+  // A refused connection that never sends a request is closed too, after about a second.
+  {
+    const c = new Conn(port, '127.0.0.2');
+    await c.opened;
+    const t0 = Date.now();
+    await until(() => c.closed, 5000, 'the close of a silent refused connection');
+    assert.ok(Date.now() - t0 >= 500, 'given a moment to send its request');
+  }
+  // Other addresses are not affected, and 127.0.0.1 (a proxy on this host) is exempt by default.
+  const other = await openAndAsk(port, '127.0.0.3', 5);
+  assert.deepEqual(other.statuses, [200, 200, 200, 200, 200], '127.0.0.3 has its own five');
+  const local = await openAndAsk(port, '127.0.0.1', 20);
+  assert.ok(local.statuses.every((st) => st === 200), '127.0.0.1 is exempt');
+  // The five still work, and closing one frees a slot (within the 250 ms sweep).
+  assert.ok(conns.every((c) => !c.closed), 'the five stay open');
+  assert.equal((await conns[0].get('/healthz'))?.status, 200);
+  conns[0].destroy();
+  let got;
+  for (let i = 0; i < 40 && got !== 200; i++) {
+    await sleep(100);
+    const c = new Conn(port, '127.0.0.2');
+    await c.opened;
+    got = (await c.get('/healthz'))?.status;
+    if (got === 200) conns[0] = c;
+    else c.destroy();
+  }
+  assert.equal(got, 200, 'a slot is free again after a connection closed');
+  [...conns, ...other.conns, ...local.conns].forEach((c) => c.destroy());
+});
+
+test('FAIRLABEL_MAX_CONNS_EXEMPT=none limits 127.0.0.1 too; the default limit is 1,024', { timeout: 60000 }, async () => {
+  {
+    const srv = await startServer({ env: { FAIRLABEL_MAX_CONNS_PER_IP: '3', FAIRLABEL_MAX_CONNS_EXEMPT: 'none' } });
+    servers.push(srv);
+    const port = Number(new URL(srv.url).port);
+    const { conns, statuses } = await openAndAsk(port, '127.0.0.1', 3);
+    assert.deepEqual(statuses, [200, 200, 200]);
+    await assertRefused(port, '127.0.0.1', 3, 'the fourth from 127.0.0.1 with no exemption');
+    conns.forEach((c) => c.destroy());
+  }
+  {
+    const srv = await startServer();
+    servers.push(srv);
+    const port = Number(new URL(srv.url).port);
+    const { conns, statuses } = await openAndAsk(port, '127.0.0.4', 1024);
+    assert.ok(statuses.every((st) => st === 200), `1,024 connections from 127.0.0.4: ${statuses.filter((st) => st !== 200).length} not 200`);
+    await assertRefused(port, '127.0.0.4', 1024, 'the 1,025th from 127.0.0.4');
+    conns.forEach((c) => c.destroy());
+  }
+  const bad = await startServer({ env: { FAIRLABEL_MAX_CONNS_EXEMPT: '10.0.0.0/40' } }).catch((e) => e);
+  assert.ok(bad instanceof Error, 'a malformed exemption list stops the server from starting');
+  assert.match(bad.message, /FAIRLABEL_MAX_CONNS_EXEMPT=10\.0\.0\.0\/40 is not a list/);
 });

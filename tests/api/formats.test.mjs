@@ -170,6 +170,52 @@ test('images: COCO in (annotations become predictions), coco, yolo and voc out',
   assert.match(xml, /<xmin>\d+<\/xmin>/);
 });
 
+test('jsonl: lines copied from the stored texts are byte for byte what jansson writes', async () => {
+  const id = await project('image_annotation', { classes: [{ name: 'car', tools: ['bbox', 'polygon'] }, { name: 'bus', tools: ['bbox'] }] });
+  // Task data with what the copy rewrites (spacing, escapes, reals in every spelling) and what it leaves to
+  // jansson (predictions, deep nesting), sent as raw NDJSON so the server sees these exact bytes.
+  const image = (i) => `"image": {"url": "https://example.org/i/${i}.jpg", "width": 640, "height": 480}`;
+  const ndjson = [
+    `{"external_id": "plain-1", "data": {${image(1)}}}`,
+    `{"external_id": "esc\\"aped\\u00e9\\/\\t", "data": {${image(2)}, "note": "caf\\u00e9 \\ud83d\\ude00 \\u0007 \\/ \u00fcber"}}`,
+    `{"external_id": "nums", "data": {${image(3)}, "n": [1E2, -0.0, 0.1, 30.100000000000001, 1e-7, 123456789012345678, 2.5e300, 0.30000000000000004]}}`,
+    `{"external_id": "pred", "data": {${image(5)}}, "predictions": {"objects": [{"id": "p1", "class": "car", "type": "bbox", "bbox": [1, 2, 3, 4]}]}}`,
+    `{"external_id": "deep", "data": {${image(6)}, "d": ${'['.repeat(80)}1${']'.repeat(80)}}}`,
+  ].join('\n') + '\n';
+  const imp = await importAs(id, ndjson, 'application/x-ndjson');
+  assert.equal(imp.status, 201, imp.text);
+  // answers with reals a submit stores with 17 digits (30.1 as 30.100000000000001) and exports with 15
+  let k = 0;
+  const boxes = [[30.1, 20.2, 1 / 3, 0.1 + 0.2], [10, 20, 40.5, 30], [1e-7, 2.675, 123.456, 99.99], [0.5, 1.1, 2.2, 3.3],
+    [7, 8, 9, 10], [100.123456789, 200.987654321, 1.0000000000000002, 5]];
+  await workAll(id, () => ({ objects: [{ class: 'car', type: 'bbox', bbox: boxes[k++ % boxes.length] },
+    { class: 'car', type: 'polygon', points: [[0.1, 0.2], [20.7, 0.3], [20.9, 10.05]] }] }));
+  const more = await importAs(id, `{"external_id": "unanswered", "data": {${image(7)}}}\n`, 'application/x-ndjson');
+  assert.equal(more.status, 201, more.text);
+
+  const copied = await exportRaw(id, 'jsonl');
+  const jansson = await startServer({ env: { FAIRLABEL_EXPORT_COPY: '0' }, sameDatabaseAs: srv });
+  try {
+    const res = await fetch(`${jansson.url}/api/v1/projects/${id}/export?format=jsonl`, { headers: { authorization: `Bearer ${rtoken}` } });
+    assert.equal(res.status, 200);
+    const built = Buffer.from(await res.arrayBuffer());
+    assert.equal(copied.status, 200);
+    assert.equal(copied.body.toString(), built.toString());
+    assert.ok(copied.body.equals(built), 'byte-identical');
+  } finally {
+    await jansson.stop();
+  }
+  const text = copied.body.toString();
+  const lines = text.trim().split('\n').map((l) => JSON.parse(l));
+  assert.equal(lines.length, 6);
+  assert.ok(text.includes('"bbox":[30.1,20.2,0.333333333333333,0.3]'), 'reals to 15 digits');
+  assert.ok(text.includes('"n":[100.0,-0.0,0.1,30.1,1e-7,123456789012345678,2.5e300,0.3]'), text);
+  assert.ok(text.includes('"note":"café 😀 \\u0007 / über"'), 'escapes as jansson writes them');
+  assert.deepEqual(lines.find((l) => l.external_id === 'unanswered').answers, []);
+  assert.equal(lines.find((l) => l.external_id === 'unanswered').result, null);
+  assert.equal(lines.find((l) => l.external_id === 'pred').answers[0].prediction_diff.removed[0], 'p1');
+});
+
 test('lidar: kitti label_2 out in the KITTI field order; formats a kind cannot express are refused', async () => {
   const cloud = await srv.api('POST', '/api/v1/media?name=f.bin', {
     token: rtoken, body: kittiBin([[1, 1, 1, 0], [20, -3, 0.5, 1]]), headers: { 'content-type': 'application/octet-stream' },

@@ -36,7 +36,7 @@ static int export_all(const char *format, const char *kind, const char *schema, 
     assert_non_null(e);
     json_t *s = J(schema);
     struct fmt_sink sink = {to_buf, out};
-    struct fmt_options opt = {NULL, T0};
+    struct fmt_options opt = {.now_ms = T0};
     fmt_export *x = fmt_export_begin(e, kind, s, &sink, &opt, err, errlen);
     json_decref(s);
     if (!x) return -1;
@@ -594,6 +594,341 @@ static void test_sink_failures(void **state)
     fx_free(&a);
 }
 
+/* ---- the jsonl copy of stored texts against jansson ---- */
+
+/* jansson's answer for a stored text: its dump with the exporters' flags, or NULL when it does not load. */
+static char *jansson_copy(const char *text)
+{
+    json_t *j = json_loads(text, 0, NULL);
+    char *s = j ? json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15)) : NULL;
+    json_decref(j);
+    return s;
+}
+
+/* The copy is never different from jansson; returns whether it handled the text (1) or declined (0). */
+static int check_copy(const char *text)
+{
+    size_t n = 0;
+    char *got = fmt_json_copy(text, &n);
+    char *want = jansson_copy(text);
+    if (got && (!want || strcmp(got, want) || n != strlen(want)))
+        fail_msg("copy of %s\n gave %s\n jansson %s", text, got, want ? want : "(does not load)");
+    free(got);
+    free(want);
+    return got != NULL;
+}
+
+static void test_json_copy_cases(void **state)
+{
+    (void)state;
+    /* handled: byte-identical to jansson */
+    static const char *const same[] = {
+        "{}", "[]", " { \"a\" : 1 , \"b\" : [ true , false , null ] } \n", "[0,-0,1,-1,9223372036854775,-12]",
+        "[30.100000000000001,30.099999999999998,0.1,1.0,-0.0,0.0,0e5,1e2,1E+2,1e-2,1.5e300,1.5e-300,2.5e-5]",
+        "[0.0001,0.00001,123456789012345.0,1234567890123456.0,1e14,1e15,1e16,99999999999999.99,999999999999999.9]",
+        "[0.30000000000000004,0.12345678901234567,9.9999999999999999,9.999999999999999e22,1.7976931348623157e308]",
+        "[1.23456789012345678901234567890,100.00000000000000000001,5e-324,2.2250738585072014e-308,1e-400]",
+        "{\"s\":\"plain \\\" \\\\ \\/ \\b\\f\\n\\r\\t \\u0001\\u001f\\u001F \\u0041\\u00e9\\u20AC \\ud83d\\ude00\"}",
+        "{\"u\":\"h\xc3\xa9llo \xe2\x82\xac \xf0\x9f\x98\x80 \x7f\"}", "[[[[[[[[[[1]]]]]]]]]]",
+        "{\"a\":{\"a\":{\"a\":1}},\"b\":{\"a\":2}}", "{\"\":\"\",\"\\u0041\":\"B\"}", "[\"\\u00e9\",\"\xc3\xa9\"]",
+        "{\"objects\":[{\"class\":\"car\",\"type\":\"bbox\",\"bbox\":[10.5,20,40.25,30.100000000000001],"
+        "\"attributes\":{\"occluded\":true}}]}",
+        NULL};
+    for (size_t i = 0; same[i]; i++)
+        if (!check_copy(same[i])) fail_msg("the copy declined %s", same[i]);
+    /* declined or refused: jansson decides (each is checked never to differ) */
+    static const char *const odd[] = {
+        "", "1", "\"s\"", "null", "true", "{", "[", "[1,]", "{\"a\":1,}", "[,1]", "{,}", "{\"a\"}", "{\"a\":}", "[01]",
+        "[-]", "[1.]", "[.5]", "[1e]", "[1e+]", "[+1]", "[1x]", "[truex]", "[tru]", "[nul]", "[True]", "[1 2]",
+        "{\"a\":1}x", "{\"a\":1} {}", "{\"a\":1,\"a\":2}", "{\"a\":1,\"\\u0061\":2}", "[\"\\u0000\"]", "{\"\\u0000\":1}",
+        "[\"\\ud800\"]", "[\"\\udc00\"]", "[\"\\ud800\\u0041\"]", "[\"\\x\"]", "[\"\\u12\"]", "[\"a\nb\"]", "[\"a\tb\"]",
+        "[\"\xc3\"]", "[\"\xc0\xaf\"]", "[\"\xed\xa0\x80\"]", "[\"\xf4\x90\x80\x80\"]", "[\"\xe0\x80\xaf\"]", "[\"\xff\"]",
+        "[\"unterminated]", "[9223372036854775807]", "[-9223372036854775808]", "[9223372036854775808]",
+        "[123456789012345678901234567890]", "[1e400]", "[-1e400]", "[1e99999999999]", "[1e-99999999999]",
+        "[0.000000000000000000000000000000000000000000000000001]", "[1.5]\xef\xbb\xbf", "\xef\xbb\xbf[1]",
+        "[1,\"\xe2\x80\xa8\"]", "[\"\\/\\/\"]", "[-0.0e0]", "[1E-0]", "[12.50e-0001]",
+        NULL};
+    for (size_t i = 0; odd[i]; i++) check_copy(odd[i]);
+    /* deep nesting: jansson goes deeper than the copy */
+    char deep[400];
+    memset(deep, '[', 150);
+    memset(deep + 150, ']', 150);
+    deep[300] = '\0';
+    assert_int_equal(check_copy(deep), 0);
+    memset(deep, '[', 40);
+    memset(deep + 40, ']', 40);
+    deep[80] = '\0';
+    assert_int_equal(check_copy(deep), 1);
+}
+
+static uint64_t rng_state = 88172645463325252ULL;
+static uint64_t rnd(void)
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return rng_state;
+}
+
+static double rnd_double(void)
+{
+    uint64_t bits = rnd();
+    double d;
+    switch (rnd() % 6) {
+    case 0: memcpy(&d, &bits, sizeof d); return isfinite(d) ? d : 1.5; /* any double */
+    case 1: return (double)(int64_t)(rnd() % 200000 - 100000) / 10.0; /* a box at 0.1 px */
+    case 2: return (double)(rnd() % 100000000) / 1e4 - 5000;
+    case 3: return ldexp((double)(rnd() >> 11), (int)(rnd() % 200) - 150);
+    case 4: return (double)(rnd() % 1000000) / 1e6;
+    default: return pow(10, (double)(rnd() % 40) - 20) * (1 + (double)(rnd() % 1000) / 1000);
+    }
+}
+
+/* Random number text: how submits store it (%.17g), and other spellings imports may keep. */
+static void rnd_number(char *out, size_t n)
+{
+    double d = rnd_double();
+    switch (rnd() % 8) {
+    case 0: case 1: case 2: snprintf(out, n, "%.17g", d); break;
+    case 3: snprintf(out, n, "%.15g", d); break;
+    case 4: snprintf(out, n, "%.16g", d); break;
+    case 5: snprintf(out, n, "%.*e", (int)(rnd() % 25), d); break;
+    case 6: snprintf(out, n, "%lld", (long long)(rnd() % 2000000) - 1000000); break;
+    default: snprintf(out, n, "%.*f", (int)(rnd() % 20), d); break;
+    }
+    if (!strpbrk(out, ".eE") && !(rnd() % 3) && strlen(out) + 3 < n) strcat(out, ".0");
+}
+
+static void rnd_string(buf *b)
+{
+    static const char *const pieces[] = {"a", "car", " ", "\\\"", "\\\\", "\\/", "\\n", "\\t", "\\u0007", "\\u00e9",
+                                         "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\\ud83d\\ude00", "\\u20ac", "~",
+                                         "\\u001F", "\x7f", "'"};
+    buf_adds(b, "\"");
+    for (int k = (int)(rnd() % 6); k > 0; k--) buf_adds(b, pieces[rnd() % (sizeof pieces / sizeof *pieces)]);
+    buf_adds(b, "\"");
+}
+
+static void rnd_value(buf *b, int depth)
+{
+    static const char *const ws[] = {"", "", "", " ", "\n", "\t ", "\r\n"};
+#define WS() buf_adds(b, ws[rnd() % (sizeof ws / sizeof *ws)])
+    int kind = depth > 4 ? (int)(rnd() % 4) : (int)(rnd() % 6);
+    char t[80];
+    switch (kind) {
+    case 0: case 1: rnd_number(t, sizeof t); buf_adds(b, t); break;
+    case 2: rnd_string(b); break;
+    case 3: buf_adds(b, rnd() % 3 == 0 ? "null" : rnd() % 2 ? "true" : "false"); break;
+    case 4:
+        buf_adds(b, "[");
+        for (int k = (int)(rnd() % 5), i = 0; i < k; i++) {
+            if (i) buf_adds(b, ",");
+            WS();
+            rnd_value(b, depth + 1);
+            WS();
+        }
+        buf_adds(b, "]");
+        break;
+    default:
+        buf_adds(b, "{");
+        for (int k = (int)(rnd() % 5), i = 0; i < k; i++) {
+            if (i) buf_adds(b, ",");
+            WS();
+            snprintf(t, sizeof t, "\"k%d\"", (int)(rnd() % 6)); /* sometimes a duplicate */
+            buf_adds(b, t);
+            WS();
+            buf_adds(b, ":");
+            WS();
+            rnd_value(b, depth + 1);
+        }
+        buf_adds(b, "}");
+        break;
+    }
+#undef WS
+}
+
+/* Random documents, and the same with a byte changed or cut: the copy never differs from jansson, and it
+ * handles most well-formed ones. */
+static void test_json_copy_random(void **state)
+{
+    (void)state;
+    int handled = 0, total = 0;
+    buf b;
+    buf_init(&b, 1 << 20);
+    for (int i = 0; i < 60000; i++) {
+        buf_reset(&b);
+        rnd_value(&b, rnd() % 2 ? 5 : 0);
+        if (b.data[0] != '[' && b.data[0] != '{') continue;
+        total++;
+        handled += check_copy(b.data);
+        char *m = strdup(b.data);
+        size_t len = strlen(m), at = (size_t)(rnd() % len);
+        static const char bytes[] = "\"\\,:[]{}0-.eE+ \x01\x80\xc3\xff";
+        m[at] = bytes[rnd() % (sizeof bytes - 1)];
+        check_copy(m);
+        m[at] = '\0';
+        check_copy(m);
+        free(m);
+    }
+    buf_free(&b);
+    print_message("json copy: %d of %d random documents copied, the rest left to jansson\n", handled, total);
+    assert_true(handled > total / 2);
+}
+
+/* Reals as submits store them (17 digits) and in other spellings, in bulk. */
+static void test_json_copy_reals(void **state)
+{
+    (void)state;
+    int handled = 0;
+    const int rounds = 20000;
+    buf b;
+    buf_init(&b, 1 << 20);
+    for (int i = 0; i < rounds; i++) {
+        buf_reset(&b);
+        buf_adds(&b, "[");
+        for (int k = 0; k < 50; k++) {
+            char t[80];
+            rnd_number(t, sizeof t);
+            if (k) buf_adds(&b, ",");
+            buf_adds(&b, t);
+        }
+        buf_adds(&b, "]");
+        handled += check_copy(b.data);
+    }
+    /* every double a submit can store, one at a time, with its 17-digit text */
+    for (int i = 0; i < 200000; i++) {
+        char t[48];
+        snprintf(t, sizeof t, "[%.17g]", rnd_double());
+        check_copy(t);
+    }
+    buf_free(&b);
+    assert_true(handled > rounds / 2);
+}
+
+/* A line written from stored texts (fmt_export_task_text) against the same task parsed (fmt_export_task). */
+static int check_line(const struct fmt_task *t)
+{
+    const struct fmt_exporter *e = fmt_exporter_for("jsonl");
+    json_t *schema = J(IMG_SCHEMA);
+    buf fast, slow;
+    buf_init(&fast, 1 << 22);
+    buf_init(&slow, 1 << 22);
+    struct fmt_sink fs = {to_buf, &fast}, ss = {to_buf, &slow};
+    struct fmt_options opt = {.now_ms = T0};
+    fmt_export *xf = fmt_export_begin(e, "image_annotation", schema, &fs, &opt, NULL, 0);
+    fmt_export *xs = fmt_export_begin(e, "image_annotation", schema, &ss, &opt, NULL, 0);
+    assert_non_null(xf);
+    assert_non_null(xs);
+    struct fmt_task p = *t;
+    struct fmt_answer ans[8];
+    assert_true(t->n_answers <= 8);
+    p.data = json_loads(t->data_text, 0, NULL);
+    p.predictions = t->predictions_text ? json_loads(t->predictions_text, 0, NULL) : NULL;
+    p.result.answer = t->result.answer_text ? json_loads(t->result.answer_text, 0, NULL) : NULL;
+    for (size_t i = 0; i < t->n_answers; i++) {
+        ans[i] = t->answers[i];
+        ans[i].answer = json_loads(ans[i].answer_text, 0, NULL);
+    }
+    p.answers = ans;
+    int rs = fmt_export_task(xs, &p);
+    int rf = fmt_export_task_text(xf, t);
+    if (rf == 1) {
+        assert_int_equal(rs, 0);
+        if (strcmp(fast.data ? fast.data : "", slow.data ? slow.data : ""))
+            fail_msg("line from texts:\n%s\nline from jansson:\n%s", fast.data, slow.data);
+    } else {
+        assert_int_equal(rf, 0);
+        assert_int_equal(fast.len, 0);
+    }
+    json_decref(p.data);
+    json_decref(p.predictions);
+    json_decref(p.result.answer);
+    for (size_t i = 0; i < t->n_answers; i++) json_decref(ans[i].answer);
+    fmt_export_free(xf);
+    fmt_export_free(xs);
+    json_decref(schema);
+    buf_free(&fast);
+    buf_free(&slow);
+    return rf;
+}
+
+static void test_jsonl_text_lines(void **state)
+{
+    (void)state;
+    static const char *const review[] = {NULL, "none", "pending", "accepted", "fixed", "w\xc3\xa9ird \"\x01"};
+    static const char *const ext[] = {NULL, "img1", "", "quote\"back\\slash\nnl\x1f", "h\xc3\xa9", "\xff bad"};
+    static const char *const method[] = {NULL, "majority_vote", "dawid_skene", ""};
+    static const int64_t times[] = {0, 1, 999, T0, 951782400000LL /* 2000-02-29 */, 4107542399999LL, 253402300799999LL,
+                                    253402300800000LL, -1, -86400001LL};
+    static const int64_t ppms[] = {1000000, 0, 500000, 1, 5, 999999, 123456, -1, 2000000, 1234567, 33333};
+    int handled = 0, total = 0;
+    buf texts[6];
+    for (int i = 0; i < 6; i++) buf_init(&texts[i], 1 << 20);
+    for (int round = 0; round < 15000; round++) {
+        for (int i = 0; i < 6; i++) {
+            buf_reset(&texts[i]);
+            if (rnd() % 8 == 0) buf_adds(&texts[i], rnd() % 2 ? "{\"bad\":" : "7");
+            else if (rnd() % 4 == 0) rnd_value(&texts[i], 3); /* any value; top-level scalars do not load */
+            else {
+                buf_adds(&texts[i], "{\"objects\":[");
+                for (int k = (int)(rnd() % 4), j = 0; j < k; j++) {
+                    char n[4][80];
+                    for (int q = 0; q < 4; q++) rnd_number(n[q], sizeof n[q]);
+                    buf_printf(&texts[i], "%s{\"class\":\"car\",\"type\":\"bbox\",\"bbox\":[%s,%s,%s,%s]}", j ? "," : "",
+                               n[0], n[1], n[2], n[3]);
+                }
+                buf_adds(&texts[i], "]}");
+            }
+        }
+        struct fmt_answer a[4];
+        size_t na = (size_t)(rnd() % 4);
+        for (size_t i = 0; i < na; i++)
+            a[i] = (struct fmt_answer){.assignment_id = (int64_t)(rnd() % 100000),
+                                       .worker_id = (int64_t)(rnd() % 1000),
+                                       .submitted_at_ms = rnd() % 3 ? (int64_t)(rnd() % 4102444800000ULL)
+                                                                    : times[rnd() % (sizeof times / sizeof *times)],
+                                       .answer_text = rnd() % 10 ? texts[1 + i].data : NULL,
+                                       .review_state = review[rnd() % (sizeof review / sizeof *review)],
+                                       .answer_version = (int64_t)(rnd() % 5)};
+        int64_t ppm = ppms[rnd() % (sizeof ppms / sizeof *ppms)];
+        if (rnd() % 2) ppm = (int64_t)(rnd() % 1000001);
+        struct fmt_task t = {
+            .task_id = (int64_t)(rnd() % 10000000), .external_id = ext[rnd() % (sizeof ext / sizeof *ext)],
+            .data_text = rnd() % 20 ? texts[0].data : NULL,
+            .predictions_text = rnd() % 10 ? NULL : "{\"objects\":[{\"id\":\"p\",\"class\":\"car\",\"type\":\"bbox\",\"bbox\":[1,2,3,4]}]}",
+            .answers = a, .n_answers = na,
+            .result = {.answer_text = rnd() % 3 ? texts[5].data : NULL, .method = method[rnd() % 4],
+                       .confidence = (double)ppm / 1e6, .version = (int64_t)(rnd() % 4), .final = (int)(rnd() % 2)},
+        };
+        total++;
+        handled += check_line(&t);
+    }
+    for (int i = 0; i < 6; i++) buf_free(&texts[i]);
+    print_message("jsonl: %d of %d random tasks written from their texts, the rest by jansson\n", handled, total);
+    assert_true(handled > total / 10);
+    /* the bench's row is written from its texts */
+    const char *box = "{\"objects\":[{\"class\":\"car\",\"type\":\"bbox\",\"bbox\":[17,23,40,30.100000000000001],"
+                      "\"attributes\":{\"occluded\":false}}]}";
+    struct fmt_answer a = {.assignment_id = 5, .worker_id = 2, .submitted_at_ms = T0, .answer_text = box, .review_state = "none"};
+    struct fmt_task t = {.task_id = 1, .external_id = "img1",
+                         .data_text = "{\"image\":{\"url\":\"https://example.org/i/1.jpg\",\"width\":640,\"height\":480}}",
+                         .answers = &a, .n_answers = 1,
+                         .result = {.answer_text = box, .method = "majority_vote", .confidence = 1, .version = 1, .final = 1}};
+    assert_int_equal(check_line(&t), 1);
+    /* no_text_copy leaves every line to jansson */
+    buf out;
+    buf_init(&out, 1 << 16);
+    json_t *schema = J(IMG_SCHEMA);
+    struct fmt_sink sink = {to_buf, &out};
+    struct fmt_options opt = {.now_ms = T0, .no_text_copy = true};
+    fmt_export *x = fmt_export_begin(fmt_exporter_for("jsonl"), "image_annotation", schema, &sink, &opt, NULL, 0);
+    assert_int_equal(fmt_export_task_text(x, &t), 0);
+    assert_int_equal(out.len, 0);
+    fmt_export_free(x);
+    json_decref(schema);
+    buf_free(&out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -610,6 +945,10 @@ int main(void)
         cmocka_unit_test(test_csv_classification),
         cmocka_unit_test(test_csv_comparison),
         cmocka_unit_test(test_sink_failures),
+        cmocka_unit_test(test_json_copy_cases),
+        cmocka_unit_test(test_json_copy_random),
+        cmocka_unit_test(test_json_copy_reals),
+        cmocka_unit_test(test_jsonl_text_lines),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
