@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeChecker } from '../lib/schema.mjs';
-import { startServer, createUserCli, register, assertProblem, randomId, REPO_ROOT } from '../lib/server.mjs';
+import { startServer, createUserCli, register, assertProblem, randomId, REPO_ROOT, eventually } from '../lib/server.mjs';
 import { startSmtpSink } from '../lib/smtp.mjs';
 
 const { check } = makeChecker(JSON.parse(readFileSync(join(REPO_ROOT, 'docs', 'openapi.json'), 'utf8')));
@@ -53,16 +53,6 @@ const queue = async (query = '') => {
   fits('TicketQueue', r.json);
   return r.json.items;
 };
-/** Polls fn until it returns a truthy value, or fails after ms. */
-async function until(fn, what, ms = 10000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((res) => setTimeout(res, 50));
-  }
-}
 /** Real time passes during a test too: a figure computed from the moved clock is within a minute of the expected. */
 const near = (actual, expected, later = false) => {
   const d = later ? actual - expected : expected - actual;
@@ -191,7 +181,7 @@ test('a ticket nobody answers within 72 hours escalates to the admins and tops t
   near(row.response_ms_left, HOUR);
 
   await advance(HOUR + 1000);
-  row = await until(async () => (await queue()).find((x) => x.id === late.id && x.escalated), 'the escalation job');
+  row = await eventually(async () => (await queue()).find((x) => x.id === late.id && x.escalated), 'the escalation job');
   assert.ok(row.escalated_at);
   assert.equal(row.overdue, true);
   assert.ok(row.response_ms_left < 0);
@@ -200,7 +190,7 @@ test('a ticket nobody answers within 72 hours escalates to the admins and tops t
   assert.ok(!q.find((x) => x.id === answered.id).escalated, 'an answered ticket never escalates');
 
   // every admin is told, in the inbox and by email; the escalation is audited
-  const inbox = await until(async () => {
+  const inbox = await eventually(async () => {
     const items = (await srv.api('GET', '/api/v1/me/notifications', { token: adminToken })).json.items;
     return items.find((n) => n.kind === 'ticket_escalated' && n.body.includes(late.subject)) && items;
   }, 'the admin notice');

@@ -3,7 +3,7 @@
 // the median active time (to the micro, by hand), paid once; escrow short → owed + paused, settled by a deposit.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, createUserCli, register, assertProblem, makeProject, importTasks, taskLines, sleep } from '../lib/server.mjs';
+import { startServer, createUserCli, register, assertProblem, makeProject, importTasks, taskLines, sleep, eventually } from '../lib/server.mjs';
 
 const DAY = 86_400_000;
 let srv, admin, adminToken, requester, rtoken;
@@ -64,16 +64,6 @@ async function timedAnswer(token, projectId, units) {
   const s = await submit(token, c);
   assert.equal(s.active_ms, units * 30_000);
   return c;
-}
-
-async function until(what, fn, ms = 15_000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
 }
 
 async function earnings(token) {
@@ -160,11 +150,11 @@ test('FW-6/FW-7: the median active time puts pay under the floor; every approved
   }
 
   // FW-7: the card once ten answers are timed (the median is refreshed by a background job)
-  const card = await until('the median on the task card', async () => {
+  const card = await eventually(async () => {
     const r = await srv.api('GET', `/api/v1/projects/${p.id}`, { token: ke.token });
     assert.equal(r.status, 200, r.text);
     return r.json.task_card.median_active_seconds !== null && r.json.task_card;
-  });
+  }, 'the median on the task card');
   assert.equal(card.reward_micros, reward);
   assert.equal(card.estimated_seconds, 180);
   assert.equal(card.net_reward_micros, reward);
@@ -194,11 +184,11 @@ test('FW-6/FW-7: the median active time puts pay under the floor; every approved
 
   // the review window passes: everything is approved, and the weekly job tops up
   await advance(8 * DAY);
-  const runs = await until('the top-up run', async () => {
+  const runs = await eventually(async () => {
     const r = await srv.api('GET', `/api/v1/projects/${p.id}/topups`, { token: rtoken });
     assert.equal(r.status, 200, r.text);
     return r.json.runs.length > 0 && r.json.runs;
-  });
+  }, 'the top-up run');
   // by hand: ceil(2,000,000 × 270 / 3600) − 110,000 = 150,000 − 110,000 = 40,000 per answer
   assert.equal(runs[0].median_active_ms, 270_000);
   assert.equal(runs[0].answers, 10);

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { ARTIFACTS, BIN, CHROMIUM, CHROMIUM_ARGS, apiLogin, isApi, jsonApi, runCli, signIn, startServer, stepper } from '../lib/browser.mjs';
-import { randomId, run } from '../lib/server.mjs';
+import { createDatabase, randomId } from '../lib/server.mjs';
 
 const STEP_TIMEOUT = 15_000;
 const DAY = 86_400_000;
@@ -24,7 +24,7 @@ const WORKER = { email: 'adp-worker@example.org', password: 'worker-pass-12345',
 const ADMIN_A = { email: 'adp-admin-a@example.org', password: 'admin-pass-12345', name: 'Ada Proposer', role: 'admin' };
 const ADMIN_B = { email: 'adp-admin-b@example.org', password: 'admin-pass-67890', name: 'Bea Approver', role: 'admin' };
 
-let tmp, server, baseURL, browser, pgName;
+let tmp, server, baseURL, browser, database;
 const tokens = {};
 const { step, state } = stepper(90_000);
 
@@ -61,17 +61,8 @@ describe('issue 6 admin panels: regions, decisions, risk, announcements, fairwor
     assert.ok(existsSync(BIN), `no fairlabel binary at ${BIN}`);
     assert.ok(existsSync(CHROMIUM), `no chromium at ${CHROMIUM}`);
     tmp = mkdtempSync(join(tmpdir(), 'fairlabel-adp-'));
-    // SQLite, or a fresh PostgreSQL database when FAIRLABEL_TEST_PG_URL is set (dropped at the end)
-    let db = `sqlite:${join(tmp, 't.db')}`;
-    const pg = process.env.FAIRLABEL_TEST_PG_URL;
-    if (pg) {
-      pgName = `fl_t_${randomId(6)}`;
-      const r = await run('psql', [pg, '-v', 'ON_ERROR_STOP=1', '-qc', `CREATE DATABASE ${pgName}`]);
-      assert.equal(r.code, 0, `create database: ${r.stderr}`);
-      const u = new URL(pg);
-      u.pathname = `/${pgName}`;
-      db = u.toString();
-    }
+    database = await createDatabase();
+    const db = database.url;
     for (const who of [REQUESTER, WORKER, ADMIN_A, ADMIN_B]) {
       runCli(tmp, ['user', 'add', '--db', db, '--email', who.email, '--role', who.role, '--country', who === WORKER ? 'KE' : 'FR',
         '--name', who.name, '--password', who.password]);
@@ -116,7 +107,7 @@ describe('issue 6 admin panels: regions, decisions, risk, announcements, fairwor
     }
     if (browser) await browser.close().catch(() => {});
     await server?.stop();
-    if (pgName) await run('psql', [process.env.FAIRLABEL_TEST_PG_URL, '-qc', `DROP DATABASE IF EXISTS ${pgName} WITH (FORCE)`]);
+    await database?.drop();
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   });
 

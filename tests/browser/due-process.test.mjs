@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { ARTIFACTS, BIN, CHROMIUM, CHROMIUM_ARGS, apiLogin, isApi, jsonApi, runCli, signIn as signInPage, startServer, stepper } from '../lib/browser.mjs';
-import { eventually, randomId, run } from '../lib/server.mjs';
+import { createDatabase, eventually } from '../lib/server.mjs';
 import { startSmtpSink } from '../lib/smtp.mjs';
 
 const STEP_TIMEOUT = 15_000;
@@ -25,7 +25,7 @@ const ADMIN1 = { email: 'dp-admin1@example.org', password: 'admin-pass-12345', n
 const ADMIN2 = { email: 'dp-admin2@example.org', password: 'admin-pass-67890', name: 'Admin Two', role: 'admin' };
 const SUPPORT = { email: 'dp-support@example.org', password: 'support-pass-123', name: 'Sam Support', role: 'support' };
 
-let tmp, server, baseURL, browser, sink, pgName;
+let tmp, server, baseURL, browser, sink, database;
 const tokens = {};
 const { step, state } = stepper(90_000, { failed: false, effective: 0 });
 
@@ -59,17 +59,8 @@ describe('issue 6 in the browser: a closing region, a decision and its appeal, t
     assert.ok(existsSync(BIN), `no fairlabel binary at ${BIN}`);
     assert.ok(existsSync(CHROMIUM), `no chromium at ${CHROMIUM}`);
     tmp = mkdtempSync(join(tmpdir(), 'fairlabel-dp-'));
-    // SQLite, or a fresh PostgreSQL database when FAIRLABEL_TEST_PG_URL is set (dropped at the end)
-    let db = `sqlite:${join(tmp, 't.db')}`;
-    const pg = process.env.FAIRLABEL_TEST_PG_URL;
-    if (pg) {
-      pgName = `fl_t_${randomId(6)}`;
-      const r = await run('psql', [pg, '-v', 'ON_ERROR_STOP=1', '-qc', `CREATE DATABASE ${pgName}`]);
-      assert.equal(r.code, 0, `create database: ${r.stderr}`);
-      const u = new URL(pg);
-      u.pathname = `/${pgName}`;
-      db = u.toString();
-    }
+    database = await createDatabase();
+    const db = database.url;
     for (const who of [REQUESTER, WORKER, ADMIN1, ADMIN2, SUPPORT]) {
       runCli(tmp, ['user', 'add', '--db', db, '--email', who.email, '--role', who.role, '--country', who === WORKER ? COUNTRY : 'FR',
         '--name', who.name, '--password', who.password]);
@@ -127,7 +118,7 @@ describe('issue 6 in the browser: a closing region, a decision and its appeal, t
     if (browser) await browser.close().catch(() => {});
     await server?.stop();
     await sink?.close();
-    if (pgName) await run('psql', [process.env.FAIRLABEL_TEST_PG_URL, '-qc', `DROP DATABASE IF EXISTS ${pgName} WITH (FORCE)`]);
+    await database?.drop();
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   });
 

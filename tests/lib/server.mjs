@@ -82,7 +82,8 @@ export function apiRouteKeys(routes) {
     .map((r) => `${r.method.toUpperCase()} ${normalisePattern(r.pattern)}`);
 }
 
-async function createDatabase() {
+/** A fresh database: a PostgreSQL one when FAIRLABEL_TEST_PG_URL is set, else a SQLite file in its own temp dir. */
+export async function createDatabase() {
   const pg = process.env.FAIRLABEL_TEST_PG_URL;
   if (pg) {
     const name = `fl_t_${randomId(6)}`;
